@@ -1,0 +1,60 @@
+"""Agreements between a student and an enterprise (R5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..dbtypes import UTCDateTime
+from ..extensions import db
+
+
+class Agreement(db.Model):
+    """Student × enterprise, a kind, a date range and monthly hours; status is derived."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (
+        Index("ix_agreements_student_dates", "student_id", "starts_on", "ends_on"),
+        Index("ix_agreements_enterprise_dates", "enterprise_id", "starts_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="volunteer")
+    starts_on: Mapped[date] = mapped_column()
+    ends_on: Mapped[date] = mapped_column()
+    monthly_hours: Mapped[int] = mapped_column(default=24)
+    allow_workdays: Mapped[bool] = mapped_column(default=False)
+    student_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    enterprise_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paper_signed_on: Mapped[date | None] = mapped_column()
+    # The first day the agreement no longer covers (termination's effective date).
+    terminated_on: Mapped[date | None] = mapped_column()
+    termination_reason: Mapped[str | None] = mapped_column(Text)
+    terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def status_on(self, today: date) -> str:
+        """Return the lifecycle status on a local date (R5: derived, never stored)."""
+        from .rules import agreement_status
+
+        return agreement_status(
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            student_signed_at=self.student_signed_at,
+            enterprise_signed_at=self.enterprise_signed_at,
+            paper_signed_on=self.paper_signed_on,
+            terminated_on=self.terminated_on,
+            today=today,
+        )
+
+    @property
+    def last_day(self) -> date:
+        """Return the last day this agreement covers, termination included."""
+        from .rules import effective_end
+
+        return effective_end(self.ends_on, self.terminated_on)

@@ -1,0 +1,49 @@
+"""Engine setup: SQLite pragmas and write locks that behave like PostgreSQL's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+
+def configure_engine(app: Flask) -> None:
+    """Enforce foreign keys, WAL and a busy timeout on SQLite; BEGIN IMMEDIATE for writes."""
+    with app.app_context():
+        engine: Engine = db.engine
+        if engine.dialect.name != "sqlite":
+            return
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, record: Any) -> None:
+            # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=10000")
+            if ":memory:" not in str(engine.url):
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # Every transaction takes the write lock up front, so that a check and the
+            # write it guards cannot interleave with another request's (R6, scans).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_rows(*objs: Any) -> None:
+    """Lock rows for the rest of the transaction (SELECT … FOR UPDATE on PostgreSQL)."""
+    from sqlalchemy import select
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        return  # BEGIN IMMEDIATE already serialises writers.
+    for obj in objs:
+        mapper = type(obj).__mapper__
+        pk = mapper.primary_key[0]
+        db.session.execute(select(pk).where(pk == getattr(obj, pk.key)).with_for_update())

@@ -1,0 +1,107 @@
+"""Turn errors into answers: JSON for /api/, a Chinese page (or flash) for people."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .errors import DomainError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "bad_request",
+    429: "rate_limited",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json(status: int, code: str, message: str, **extra):
+    body = {"error": {"code": code, "message": message}}
+    body.update(extra)
+    return jsonify(body), status
+
+
+def _page(status: int, code: str, message: str):
+    return render_template("errors/error.html", status=status, code=code, message=message), status
+
+
+def handle_domain_error(exc: DomainError):
+    """Answer a refused operation with its stable code."""
+    from .extensions import db
+
+    db.session.rollback()
+    if _wants_json():
+        return jsonify(exc.to_dict()), exc.status
+    if exc.status == 401:
+        return redirect(url_for("auth.login", next=request.full_path))
+    return _page(exc.status, exc.code, exc.message)
+
+
+def handle_http_error(exc: HTTPException):
+    """Answer werkzeug's errors (404, 405, 413, …) in the house format."""
+    status = exc.code or 500
+    code = HTTP_CODES.get(status, "error")
+    messages = {
+        404: _("页面或对象不存在。"),
+        405: _("不支持此请求方法。"),
+        413: _("上传内容过大。"),
+        400: _("请求有误。"),
+    }
+    message = messages.get(status, exc.description or code)
+    if _wants_json():
+        return _json(status, code, message)
+    return _page(status, code, message)
+
+
+def handle_rate_limit(exc: RateLimitExceeded):
+    """Answer 429 rate_limited."""
+    message = _("尝试过于频繁，请稍后再试。")
+    if _wants_json():
+        return _json(429, "rate_limited", message)
+    return _page(429, "rate_limited", message)
+
+
+def handle_csrf(exc: CSRFError):
+    """Answer a missing or stale CSRF token."""
+    message = _("页面已过期，请返回刷新后重试。")
+    if _wants_json():
+        return _json(400, "csrf_failed", message)
+    return _page(400, "csrf_failed", message)
+
+
+def handle_unexpected(exc: Exception):
+    """Log and answer 500 without leaking details."""
+    from .extensions import db
+
+    db.session.rollback()
+    log.exception("unhandled error")
+    message = _("服务器出错了，请稍后再试。")
+    if _wants_json():
+        return _json(500, "internal_error", message)
+    return _page(500, "internal_error", message)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http_error)
+    if not app.config.get("PROPAGATE_EXCEPTIONS_IN_TESTS"):
+        app.register_error_handler(Exception, handle_unexpected)

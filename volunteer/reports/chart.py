@@ -1,0 +1,151 @@
+"""Draw the monthly compliance-rate chart (R24) as a self-contained, inline-safe SVG."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from volunteer.reports.documents import month_text, percent_text
+
+_LINE = "#2563eb"
+_MUTED = "#6b7280"
+_GRID_STEPS = (0, 25, 50, 75, 100)
+_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 22, 38
+
+
+def _attr(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _split_month(month: str) -> tuple[str, str]:
+    """Return ("11月", "2026年") for "2026-11"; the raw text and no year otherwise."""
+    text = month_text(month)
+    year, sep, rest = text.partition("年")
+    return (rest, f"{year}年") if sep else (month, "")
+
+
+def _describe(history: list[tuple[str, float | None]]) -> str:
+    parts = [
+        f"{month_text(m)} {percent_text(r) if r is not None else '无数据'}" for m, r in history
+    ]
+    return "；".join(parts) if parts else "暂无数据"
+
+
+def _grid(width: int, height: int, y_of: Callable[[float], float]) -> list[str]:
+    out = ['<g fill="currentColor" font-size="11" text-anchor="end">']
+    for step in _GRID_STEPS:
+        y = _num(y_of(step / 100))
+        out.append(
+            f'<line x1="{_LEFT}" x2="{width - _RIGHT}" y1="{y}" y2="{y}" '
+            f'stroke="currentColor" stroke-opacity="{0.35 if step == 0 else 0.12}"/>'
+        )
+        out.append(f'<text x="{_LEFT - 6}" y="{y}" dy="0.35em" fill-opacity="0.7">{step}%</text>')
+    out.append("</g>")
+    return out
+
+
+def _segments(points: list[tuple[float, float] | None]) -> list[str]:
+    """Return one polyline per run of consecutive months with data, so gaps stay gaps."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in points:
+        if point is None:
+            runs.append([])
+        else:
+            runs[-1].append(point)
+    return [
+        f'<polyline points="{" ".join(f"{_num(x)},{_num(y)}" for x, y in run)}" fill="none" '
+        f'stroke="{_LINE}" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>'
+        for run in runs
+        if len(run) > 1
+    ]
+
+
+def _month_labels(
+    history: list[tuple[str, float | None]], x_of: Callable[[int], float], baseline: float
+) -> list[str]:
+    out = ['<g fill="currentColor" font-size="12" text-anchor="middle">']
+    for index, (month, _) in enumerate(history):
+        x = _num(x_of(index))
+        label, year = _split_month(month)
+        out.append(f'<text x="{x}" y="{_num(baseline + 16)}">{_attr(label)}</text>')
+        # The year is shown where it starts: the first month and every January.
+        if year and (index == 0 or label == "1月"):
+            out.append(
+                f'<text x="{x}" y="{_num(baseline + 31)}" font-size="10" fill-opacity="0.6">{_attr(year)}</text>'
+            )
+    out.append("</g>")
+    return out
+
+
+def _marks(
+    history: list[tuple[str, float | None]],
+    x_of: Callable[[int], float],
+    y_of: Callable[[float], float],
+    baseline: float,
+) -> list[str]:
+    # A white halo keeps a value legible where the line runs through its label.
+    out = [
+        f'<g font-size="12" text-anchor="middle" fill="{_LINE}" stroke-linejoin="round" paint-order="stroke">'
+    ]
+    for index, (month, rate) in enumerate(history):
+        x = _num(x_of(index))
+        if rate is None:
+            out.append(
+                f'<text x="{x}" y="{_num(baseline - 6)}" fill="{_MUTED}">–<title>{_attr(month_text(month))} 无数据</title></text>'
+            )
+            continue
+        y = y_of(rate)
+        value = percent_text(rate)
+        out.append(
+            f'<circle class="point" data-month="{_attr(month)}" cx="{x}" cy="{_num(y)}" r="4" '
+            f'stroke="#ffffff" stroke-width="1.5"><title>{_attr(month_text(month))} {value}</title></circle>'
+        )
+        out.append(
+            f'<text x="{x}" y="{_num(y - 9)}" stroke="#ffffff" stroke-width="3">{value}</text>'
+        )
+    out.append("</g>")
+    return out
+
+
+def compliance_chart_svg(
+    history: list[tuple[str, float | None]],
+    width: int = 640,
+    height: int = 240,
+    title: str = "月度达标率",
+) -> str:
+    """Return an SVG line chart of monthly compliance rates (0–1, None for no data)."""
+    plot_width = width - _LEFT - _RIGHT
+    baseline = height - _BOTTOM
+    slot = plot_width / max(len(history), 1)
+
+    def x_of(index: int) -> float:
+        return _LEFT + slot * (index + 0.5)
+
+    def y_of(rate: float) -> float:
+        clamped = min(max(rate, 0.0), 1.0)
+        return baseline - clamped * (baseline - _TOP)
+
+    points = [
+        None if rate is None else (x_of(i), y_of(rate)) for i, (_, rate) in enumerate(history)
+    ]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'preserveAspectRatio="xMidYMid meet" role="img" aria-label="{_attr(title)}">',
+        f"<title>{_attr(title)}</title>",
+        f"<desc>{_attr(_describe(history))}</desc>",
+        *_grid(width, height, y_of),
+        *_segments(points),
+        *_marks(history, x_of, y_of, baseline),
+        *_month_labels(history, x_of, baseline),
+    ]
+    if not any(rate is not None for _, rate in history):
+        parts.append(
+            f'<text x="{_num(_LEFT + plot_width / 2)}" y="{_num((baseline + _TOP) / 2)}" '
+            f'text-anchor="middle" font-size="13" fill="{_MUTED}">暂无数据</text>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)

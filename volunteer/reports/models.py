@@ -1,0 +1,31 @@
+"""Issued certificates (R25)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..dbtypes import UTCDateTime
+from ..extensions import db
+
+
+class Certificate(db.Model):
+    """A certificate of service for a student and a span of months."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    from_month: Mapped[str] = mapped_column(String(7))
+    to_month: Mapped[str] = mapped_column(String(7))
+    minutes: Mapped[int] = mapped_column()
+    # A digest of the confirmed sessions behind the figure: a change supersedes it.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    superseded_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,242 @@
+"""Render an enterprise's monthly report (R23) as an A4 PDF in Chinese."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from volunteer.clock import to_local
+from volunteer.reports.documents import (
+    EnterpriseReport,
+    ReportRow,
+    flags_text,
+    hours_text,
+    month_text,
+    status_label,
+)
+from volunteer.reports.pdf_style import (
+    ACCENT,
+    FONT,
+    HEADER_FILL,
+    INK,
+    MUTED,
+    RULE,
+    TOTAL_FILL,
+    markup,
+    numbered_canvas,
+    paragraph_styles,
+)
+
+_MARGIN = 15 * mm
+# The frame keeps 6 pt of padding on each side; tables sized to it line up with the text.
+_WIDTH = A4[0] - 2 * _MARGIN - 12
+_COLUMNS = (
+    ("姓名", 17),
+    ("学校", 26),
+    ("协议", 36),
+    ("服务<br/>次数", 11),
+    ("已确认<br/>小时", 16),
+    ("待确认<br/>小时", 16),
+    ("应服务<br/>小时", 16),
+    ("状态", 18),
+    ("标记", 24),
+)
+_STATUS_COLOURS = {"met": "#1a7f37", "at_risk": "#b54708", "missed": "#b42318"}
+_STYLES = paragraph_styles()
+_ZEBRA = colors.HexColor("#fafbfc")
+_ACCENT_HEX = "#" + ACCENT.hexval()[2:]
+
+
+def _scaled(widths: tuple[float, ...] | list[float]) -> list[float]:
+    """Return column widths stretched or shrunk to fill the frame exactly."""
+    total = sum(widths)
+    return [_WIDTH * width / total for width in widths]
+
+
+def _p(text: str, style: str = "cell") -> Paragraph:
+    return Paragraph(markup(text), _STYLES[style])
+
+
+def _pm(marked_up: str, style: str = "cell") -> Paragraph:
+    return Paragraph(marked_up, _STYLES[style])
+
+
+def _local_time(value: datetime) -> str:
+    return to_local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _title(report: EnterpriseReport) -> str:
+    return f"{month_text(report.month)}服务时长月报"
+
+
+def _meta_table(report: EnterpriseReport) -> Table:
+    pairs = [
+        ("企业名称", report.enterprise_name, "统一社会信用代码", report.credit_code),
+        ("所属工会", report.union_name, "报告月份", month_text(report.month)),
+        ("学生人数", f"{len(report.rows)} 人", "生成时间", _local_time(report.generated_at)),
+    ]
+    data = [
+        [_p(f"{a}：", "meta"), _p(b, "meta"), _p(f"{c}：", "meta"), _p(d, "meta")]
+        for a, b, c, d in pairs
+    ]
+    table = Table(data, colWidths=_scaled((20, 68, 36, 56)))
+    table.setStyle(
+        TableStyle(
+            [
+                ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+def _row_cells(row: ReportRow) -> list[Paragraph]:
+    status = markup(status_label(row.status))
+    if row.status in _STATUS_COLOURS:
+        status = f'<font color="{_STATUS_COLOURS[row.status]}">{status}</font>'
+    return [
+        _p(row.student_name),
+        _p(row.university),
+        _p(row.agreement_label),
+        _p(str(row.sessions), "cell_num"),
+        _p(hours_text(row.confirmed_minutes), "cell_num"),
+        _p(hours_text(row.pending_minutes), "cell_num"),
+        _p(hours_text(row.required_minutes), "cell_num"),
+        _pm(status, "cell_head"),
+        _p(flags_text(row.flags)),
+    ]
+
+
+def _rows_table(report: EnterpriseReport) -> Table:
+    data = [[_pm(head, "cell_head") for head, _ in _COLUMNS]]
+    data += [_row_cells(row) for row in report.rows]
+    if not report.rows:
+        data.append([_p("本月没有学生记录。", "cell_head")] + [""] * (len(_COLUMNS) - 1))
+    data.append(
+        [_p("合计", "cell_head"), _p(f"{len(report.rows)} 人"), ""]
+        + [
+            _p(str(report.total_sessions), "cell_num"),
+            _p(hours_text(report.total_confirmed_minutes), "cell_num"),
+            _p(hours_text(report.total_pending_minutes), "cell_num"),
+            _p(hours_text(report.total_required_minutes), "cell_num"),
+            "",
+            "",
+        ]
+    )
+    commands = [
+        ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("BACKGROUND", (0, -1), (-1, -1), TOTAL_FILL),
+        ("LINEABOVE", (0, -1), (-1, -1), 1, INK),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -2), (colors.white, _ZEBRA)),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if not report.rows:
+        commands.append(("SPAN", (0, 1), (-1, 1)))
+    else:
+        # Never leave the totals alone on a page under a repeated header.
+        commands.append(("NOSPLIT", (0, -2), (-1, -1)))
+    widths = _scaled([width for _, width in _COLUMNS])
+    # repeatRows keeps the header on every page a long roster runs onto.
+    return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(commands))
+
+
+def _attestation(report: EnterpriseReport) -> KeepTogether:
+    heading = _p("签字确认", "body")
+    if report.attested_at is not None:
+        box = Table(
+            [
+                [_p("本企业已核对上述名单与服务时长，确认无误。", "meta"), ""],
+                [
+                    _p(f"确认人：{report.attested_by or ''}", "meta"),
+                    _p(f"确认时间：{_local_time(report.attested_at)}", "meta"),
+                ],
+            ],
+            colWidths=_scaled((1, 1)),
+        )
+        box.setStyle(
+            TableStyle(
+                [
+                    ("SPAN", (0, 0), (-1, 0)),
+                    ("BOX", (0, 0), (-1, -1), 0.8, INK),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        return KeepTogether([heading, Spacer(1, 2 * mm), box])
+    note = _pm(f'<font color="{_ACCENT_HEX}">本月名单尚未在平台签字确认。</font>', "small")
+    lines = Table(
+        [
+            [
+                _p("企业负责人（签字）：", "meta"),
+                "",
+                _p("单位（盖章）：", "meta"),
+                "",
+                _p("日期：", "meta"),
+                "",
+            ]
+        ],
+        colWidths=_scaled((38, 34, 27, 30, 13, 30)),
+        rowHeights=(14 * mm,),
+    )
+    lines.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LINEBELOW", (1, 0), (1, 0), 0.6, INK),
+                ("LINEBELOW", (3, 0), (3, 0), 0.6, INK),
+                ("LINEBELOW", (5, 0), (5, 0), 0.6, INK),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return KeepTogether([heading, note, lines])
+
+
+def enterprise_report_pdf(report: EnterpriseReport) -> bytes:
+    """Return the enterprise's monthly report as an A4 PDF with page numbers."""
+    buffer = io.BytesIO()
+    title = _title(report)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=_MARGIN,
+        rightMargin=_MARGIN,
+        topMargin=_MARGIN,
+        bottomMargin=18 * mm,
+        title=f"{report.enterprise_name} · {title}",
+        author=report.union_name,
+        subject="服务时长月报",
+    )
+    story = [
+        _p(title, "title"),
+        _p(report.enterprise_name, "subtitle"),
+        Spacer(1, 5 * mm),
+        _meta_table(report),
+        Spacer(1, 3 * mm),
+    ]
+    if report.rows:
+        story += [_p(f"状态分布：{report.status_summary()}", "meta"), Spacer(1, 3 * mm)]
+    story += [
+        _rows_table(report),
+        Spacer(1, 1.5 * mm),
+        _p("单位：小时；已确认为企业已确认的服务时长，待确认为尚待企业确认的时长。", "small"),
+        Spacer(1, 8 * mm),
+        _attestation(report),
+    ]
+    doc.build(story, canvasmaker=numbered_canvas(f"{report.enterprise_name}　{title}"))
+    return buffer.getvalue()

@@ -1,0 +1,35 @@
+"""Union organisations: a tree identified by codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..dbtypes import UTCDateTime
+from ..extensions import db
+
+
+class Union(db.Model):
+    """A node of the union hierarchy (province → city → grassroots)."""
+
+    __tablename__ = "unions"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("unions.code"), index=True, default=None
+    )
+    # "/SX/XA/": the codes from the root down, so a subtree is one prefix match.
+    path: Mapped[str] = mapped_column(String(400), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def is_root(self) -> bool:
+        """Return whether this union has no parent."""
+        return self.parent_code is None
+
+    def to_dict(self) -> dict:
+        """Serialise as the API's Union object."""
+        return {"code": self.code, "name": self.name, "parent_code": self.parent_code}
