@@ -230,3 +230,173 @@ def login(client):
         return client
 
     return do
+
+
+def valid_id_number(seq: int, birth: str = "20050101", area: str = "610102") -> str:
+    """Return a valid resident ID number (GB 11643 check digit) for a sequence number."""
+    from stdnum.cn import ric
+
+    body = f"{area}{birth}{seq % 1000:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def valid_credit_code(seq: int) -> str:
+    """Return a valid unified social credit code (GB 32100 check digit)."""
+    from stdnum.cn import uscc
+
+    body = f"91610000{seq:09d}"[:17]
+    return body + uscc.calc_check_digit(body)
+
+
+@pytest.fixture
+def make_student(app):
+    """Create a student (and their account): make_student(union_code='XA', name='张三')."""
+    from volunteer.auth.services import new_user
+    from volunteer.extensions import db
+    from volunteer.students.identity import IdCipher, mask_id_number
+    from volunteer.students.models import Student
+
+    def make(union_code, name=None, username=None, initial=False, **fields):
+        n = next(_seq)
+        id_number = fields.pop("id_number", None) or valid_id_number(n)
+        cipher = IdCipher(app.config["ID_ENCRYPTION_KEY"])
+        text_, key_id = cipher.encrypt(id_number)
+        now = clock.now()
+        student = Student(
+            name=name or f"学生{n}",
+            id_number_cipher=text_,
+            id_key_id=key_id,
+            id_number_hash=cipher.lookup_hash(id_number),
+            id_number_masked=mask_id_number(id_number),
+            phone=fields.pop("phone", f"138{n:08d}"[:11]),
+            university=fields.pop("university", "西北大学"),
+            union_code=union_code,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        db.session.add(student)
+        db.session.flush()
+        new_user(None, username=username or f"stu{n}", password=PASSWORD, name=student.name,
+                 role="student", student_id=student.id, initial=initial)  # fmt: skip
+        db.session.commit()
+        return student
+
+    return make
+
+
+@pytest.fixture
+def make_enterprise(app):
+    """Create an enterprise: make_enterprise(union_code='XA', capacity=10)."""
+    from volunteer.enterprises.models import Enterprise
+    from volunteer.extensions import db
+
+    def make(union_code, name=None, **fields):
+        n = next(_seq)
+        now = clock.now()
+        ent = Enterprise(
+            name=name or f"爱心企业{n}",
+            credit_code=fields.pop("credit_code", None) or valid_credit_code(n),
+            union_code=union_code,
+            capacity=fields.pop("capacity", 10),
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        db.session.add(ent)
+        db.session.commit()
+        return ent
+
+    return make
+
+
+@pytest.fixture
+def make_site(app):
+    """Create a site with a secret: make_site(enterprise, latitude=.., longitude=.., radius_m=..)."""
+    import secrets
+
+    from volunteer.enterprises.models import Site
+    from volunteer.extensions import db
+
+    def make(enterprise, name=None, **fields):
+        site = Site(
+            enterprise_id=enterprise.id,
+            name=name or "一号服务点",
+            secret=secrets.token_hex(32),
+            created_at=clock.now(),
+            **fields,
+        )
+        db.session.add(site)
+        db.session.commit()
+        return site
+
+    return make
+
+
+@pytest.fixture
+def make_agreement(app):
+    """Create a signed agreement: make_agreement(student, enterprise, '2026-11-01', '2027-06-30')."""
+    from datetime import date
+
+    from volunteer.agreements.models import Agreement
+    from volunteer.extensions import db
+
+    def make(student, enterprise, starts_on="2026-09-01", ends_on="2027-06-30", signed=True, **fields):
+        kind = fields.pop("kind", "volunteer")
+        now = clock.now()
+        agreement = Agreement(
+            student_id=student.id,
+            enterprise_id=enterprise.id,
+            kind=kind,
+            starts_on=date.fromisoformat(starts_on),
+            ends_on=date.fromisoformat(ends_on),
+            monthly_hours=fields.pop("monthly_hours", 24 if kind == "volunteer" else 0),
+            allow_workdays=fields.pop("allow_workdays", kind == "internship"),
+            student_signed_at=now if signed else None,
+            enterprise_signed_at=now if signed else None,
+            created_at=now,
+            **fields,
+        )
+        db.session.add(agreement)
+        db.session.commit()
+        return agreement
+
+    return make
+
+
+@pytest.fixture
+def world(make_union, make_user, make_student, make_enterprise, make_site, make_agreement):
+    """A small province: SX → XA, TC; staff, an enterprise per city, students, agreements."""
+
+    class World:
+        pass
+
+    w = World()
+    w.sx = make_union("SX", "陕西省总工会")
+    w.xa = make_union("XA", "西安市总工会", parent="SX")
+    w.tc = make_union("TC", "铜川市总工会", parent="SX")
+    w.sx_staff = make_user("union_staff", union_code="SX", username="sx_staff")
+    w.xa_staff = make_user("union_staff", union_code="XA", username="xa_staff")
+    w.tc_staff = make_user("union_staff", union_code="TC", username="tc_staff")
+    w.ent_xa = make_enterprise("XA", "西安爱心科技有限公司", city="西安", industry="信息技术")
+    w.ent_tc = make_enterprise("TC", "铜川爱心制造有限公司", city="铜川", industry="制造")
+    w.ent_xa_staff = make_user("enterprise_staff", enterprise_id=w.ent_xa.id, username="ent_xa")
+    w.ent_tc_staff = make_user("enterprise_staff", enterprise_id=w.ent_tc.id, username="ent_tc")
+    w.site_xa = make_site(w.ent_xa, "高新区服务点")
+    w.site_tc = make_site(w.ent_tc, "新区服务点")
+    w.stu_xa = make_student("XA", "王小明", username="stu_xa", home_city="西安", major="计算机科学")
+    w.stu_tc = make_student("TC", "李小红", username="stu_tc", home_city="铜川", major="会计")
+    w.stu_xa_user = _user_of(w.stu_xa)
+    w.stu_tc_user = _user_of(w.stu_tc)
+    w.agr_xa = make_agreement(w.stu_xa, w.ent_xa)
+    w.agr_tc = make_agreement(w.stu_tc, w.ent_tc)
+    return w
+
+
+def _user_of(student):
+    from sqlalchemy import select
+
+    from volunteer.auth.models import User
+    from volunteer.extensions import db
+
+    return db.session.scalars(select(User).where(User.student_id == student.id)).one()

@@ -161,14 +161,17 @@ def industries_of(industry: str | None) -> set[str]:
 
 
 def major_keywords(major: str | None) -> list[str]:
-    """Return the affinity keywords found in a major, longest first, without overlaps."""
+    """Return the affinity keywords of a major in reading order, without overlaps."""
     text = major or ""
-    found = []
+    found: list[tuple[int, str]] = []
     for keyword in _MAJOR_KEYWORDS:
-        if keyword in text:
-            found.append(keyword)
-            text = text.replace(keyword, "\0")
-    return found
+        index = text.find(keyword)
+        if index >= 0:
+            found.append((index, keyword))
+            # Blank it out (same length, positions kept) so 电子 is not read in 电子商务.
+            text = text.replace(keyword, "\0" * len(keyword))
+    # The major's leading word names it best: 机械设计制造及其自动化 is 机械 first.
+    return [keyword for _, keyword in sorted(found)]
 
 
 def affinity(major: str | None, industry: str | None) -> tuple[int, str | None]:
