@@ -54,6 +54,8 @@ def _feature_modules():
     modules = []
     for modname in (
         "volunteer.students.demo",
+        "volunteer.enterprises.demo",
+        "volunteer.agreements.demo",
         "volunteer.checkin.demo",
         "volunteer.compliance.demo",
         "volunteer.reports.demo",

@@ -236,7 +236,12 @@ def test_peak_of_nothing_is_zero():
 
 
 def test_peak_counts_distinct_students_on_the_busiest_day():
-    spans = [(mar(1), mar(10), "a"), (mar(5), mar(20), "b"), (mar(8), mar(9), "c"), (mar(15), mar(31), "d")]
+    spans = [
+        (mar(1), mar(10), "a"),
+        (mar(5), mar(20), "b"),
+        (mar(8), mar(9), "c"),
+        (mar(15), mar(31), "d"),
+    ]
     assert peak_occupancy(spans, mar(1), mar(31)) == 3
     assert peak_occupancy(spans, mar(11), mar(31)) == 2
     assert peak_occupancy(spans, mar(21), mar(31)) == 1
@@ -263,7 +268,10 @@ def test_spans_outside_the_window_do_not_count():
 
 def test_long_ranges_are_swept_not_walked():
     start = D(2000, 1, 1)
-    spans = [(start + timedelta(days=i * 3), start + timedelta(days=i * 3 + 3000), i) for i in range(3000)]
+    spans = [
+        (start + timedelta(days=i * 3), start + timedelta(days=i * 3 + 3000), i)
+        for i in range(3000)
+    ]
     assert peak_occupancy(spans, date.min, date.max - timedelta(days=1)) == 1001
 
 

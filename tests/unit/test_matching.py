@@ -98,7 +98,9 @@ def test_no_city_match_and_missing_cities():
     ],
 )
 def test_remaining_capacity(capacity, in_use, points, reason):
-    match = score_candidate(StudentProfile(None, None, None), candidate(capacity=capacity, in_use=in_use))
+    match = score_candidate(
+        StudentProfile(None, None, None), candidate(capacity=capacity, in_use=in_use)
+    )
     assert match.score == points
     assert match.reasons == [reason]
     assert match.is_full is (reason == "名额已满")
@@ -151,7 +153,9 @@ def test_affinity_table_points_to_known_industries():
 
 
 def test_full_score_and_reason_order():
-    match = score_candidate(STUDENT, candidate(eid=9, city="西安", industry="银行", capacity=50, in_use=0))
+    match = score_candidate(
+        STUDENT, candidate(eid=9, city="西安", industry="银行", capacity=50, in_use=0)
+    )
     assert match == Match(
         9,
         100,

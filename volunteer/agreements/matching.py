@@ -126,7 +126,7 @@ def city_key(text: str | None) -> str:
     """Return a comparable city name: 陕西省西安市雁塔区 → 西安."""
     key = re.sub(r"\s", "", text or "")
     for marker in ("自治区", "省"):
-        head, found, rest = key.partition(marker)
+        _head, found, rest = key.partition(marker)
         if found and rest:
             key = rest
             break

@@ -35,7 +35,7 @@ def _describe(history: list[tuple[str, float | None]]) -> str:
     return "；".join(parts) if parts else "暂无数据"
 
 
-def _grid(width: int, height: int, y_of: Callable[[float], float]) -> list[str]:
+def _grid(width: int, y_of: Callable[[float], float]) -> list[str]:
     out = ['<g fill="currentColor" font-size="11" text-anchor="end">']
     for step in _GRID_STEPS:
         y = _num(y_of(step / 100))
@@ -74,11 +74,27 @@ def _month_labels(
         out.append(f'<text x="{x}" y="{_num(baseline + 16)}">{_attr(label)}</text>')
         # The year is shown where it starts: the first month and every January.
         if year and (index == 0 or label == "1月"):
+            y = _num(baseline + 31)
             out.append(
-                f'<text x="{x}" y="{_num(baseline + 31)}" font-size="10" fill-opacity="0.6">{_attr(year)}</text>'
+                f'<text x="{x}" y="{y}" font-size="10" fill-opacity="0.6">{_attr(year)}</text>'
             )
     out.append("</g>")
     return out
+
+
+def _gap_mark(x: str, baseline: float, month: str) -> str:
+    label = _attr(f"{month_text(month)} 无数据")
+    return f'<text x="{x}" y="{_num(baseline - 6)}" fill="{_MUTED}">–<title>{label}</title></text>'
+
+
+def _point_mark(x: str, y: float, month: str, rate: float) -> list[str]:
+    value = percent_text(rate)
+    label = _attr(f"{month_text(month)} {value}")
+    return [
+        f'<circle class="point" data-month="{_attr(month)}" cx="{x}" cy="{_num(y)}" r="4" '
+        f'stroke="#ffffff" stroke-width="1.5"><title>{label}</title></circle>',
+        f'<text x="{x}" y="{_num(y - 9)}" stroke="#ffffff" stroke-width="3">{value}</text>',
+    ]
 
 
 def _marks(
@@ -87,26 +103,17 @@ def _marks(
     y_of: Callable[[float], float],
     baseline: float,
 ) -> list[str]:
-    # A white halo keeps a value legible where the line runs through its label.
+    # A white halo (paint-order) keeps a value legible where the line runs through it.
     out = [
-        f'<g font-size="12" text-anchor="middle" fill="{_LINE}" stroke-linejoin="round" paint-order="stroke">'
+        f'<g font-size="12" text-anchor="middle" fill="{_LINE}" '
+        'stroke-linejoin="round" paint-order="stroke">'
     ]
     for index, (month, rate) in enumerate(history):
         x = _num(x_of(index))
         if rate is None:
-            out.append(
-                f'<text x="{x}" y="{_num(baseline - 6)}" fill="{_MUTED}">–<title>{_attr(month_text(month))} 无数据</title></text>'
-            )
-            continue
-        y = y_of(rate)
-        value = percent_text(rate)
-        out.append(
-            f'<circle class="point" data-month="{_attr(month)}" cx="{x}" cy="{_num(y)}" r="4" '
-            f'stroke="#ffffff" stroke-width="1.5"><title>{_attr(month_text(month))} {value}</title></circle>'
-        )
-        out.append(
-            f'<text x="{x}" y="{_num(y - 9)}" stroke="#ffffff" stroke-width="3">{value}</text>'
-        )
+            out.append(_gap_mark(x, baseline, month))
+        else:
+            out += _point_mark(x, y_of(rate), month, rate)
     out.append("</g>")
     return out
 
@@ -137,7 +144,7 @@ def compliance_chart_svg(
         f'preserveAspectRatio="xMidYMid meet" role="img" aria-label="{_attr(title)}">',
         f"<title>{_attr(title)}</title>",
         f"<desc>{_attr(_describe(history))}</desc>",
-        *_grid(width, height, y_of),
+        *_grid(width, y_of),
         *_segments(points),
         *_marks(history, x_of, y_of, baseline),
         *_month_labels(history, x_of, baseline),

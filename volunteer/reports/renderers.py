@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from volunteer.clock import to_local
 from volunteer.reports.documents import (
     EnterpriseReport,
+    ReportRow,
     UnionSummary,
     UnionSummaryRow,
     flags_text,
@@ -205,6 +206,23 @@ def _workbook_bytes(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
+def _report_row(ws: Worksheet, row: int, item: ReportRow, formats: dict[int, str]) -> None:
+    values = (
+        item.student_name,
+        item.university,
+        item.agreement_label,
+        item.sessions,
+        _hours(item.confirmed_minutes),
+        _hours(item.pending_minutes),
+        _hours(item.required_minutes),
+        status_label(item.status),
+        flags_text(item.flags),
+    )
+    _write_row(ws, row, values, formats)
+    if item.status in _STATUS_COLOURS:
+        ws.cell(row=row, column=8).font = Font(color=_STATUS_COLOURS[item.status])
+
+
 def enterprise_report_xlsx(report: EnterpriseReport) -> bytes:
     """Return the enterprise's monthly report as an XLSX workbook."""
     workbook = Workbook()
@@ -218,20 +236,7 @@ def enterprise_report_xlsx(report: EnterpriseReport) -> bytes:
     row = _sheet_table(ws, title, meta, REPORT_HEADERS, (12, 22, 34, 10, 12, 12, 12, 10, 24))
     formats = {4: "0", 5: _HOURS_FORMAT, 6: _HOURS_FORMAT, 7: _HOURS_FORMAT}
     for item in report.rows:
-        values = (
-            item.student_name,
-            item.university,
-            item.agreement_label,
-            item.sessions,
-            _hours(item.confirmed_minutes),
-            _hours(item.pending_minutes),
-            _hours(item.required_minutes),
-            status_label(item.status),
-            flags_text(item.flags),
-        )
-        _write_row(ws, row, values, formats)
-        if item.status in _STATUS_COLOURS:
-            ws.cell(row=row, column=8).font = Font(color=_STATUS_COLOURS[item.status])
+        _report_row(ws, row, item, formats)
         row += 1
     totals = (
         TOTAL_LABEL,
@@ -246,7 +251,6 @@ def enterprise_report_xlsx(report: EnterpriseReport) -> bytes:
     _bold_total(ws, row, len(REPORT_HEADERS))
     if report.rows:
         ws.auto_filter.ref = f"A3:{get_column_letter(len(REPORT_HEADERS))}{row - 1}"
-    if report.rows:
         _put(ws, row + 2, 1, f"状态分布：{report.status_summary()}")
     _put(ws, row + 3, 1, _attestation_line(report)).font = Font(italic=not report.is_attested)
     return _workbook_bytes(workbook)

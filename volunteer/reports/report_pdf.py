@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -153,58 +154,54 @@ def _rows_table(report: EnterpriseReport) -> Table:
     return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(commands))
 
 
+def _attested_box(attested_by: str, attested_at: datetime) -> Table:
+    box = Table(
+        [
+            [_p("本企业已核对上述名单与服务时长，确认无误。", "meta"), ""],
+            [
+                _p(f"确认人：{attested_by}", "meta"),
+                _p(f"确认时间：{_local_time(attested_at)}", "meta"),
+            ],
+        ],
+        colWidths=_scaled((1, 1)),
+    )
+    box.setStyle(
+        TableStyle(
+            [
+                ("SPAN", (0, 0), (-1, 0)),
+                ("BOX", (0, 0), (-1, -1), 0.8, INK),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return box
+
+
+def _signature_lines() -> Table:
+    labels = ("企业负责人（签字）：", "单位（盖章）：", "日期：")
+    cells: list[Any] = []
+    for label in labels:
+        cells += [_p(label, "meta"), ""]
+    lines = Table([cells], colWidths=_scaled((38, 34, 27, 30, 13, 30)), rowHeights=(14 * mm,))
+    # The blank cells (1, 3, 5) get a rule to sign on.
+    rules = [("LINEBELOW", (column, 0), (column, 0), 0.6, INK) for column in (1, 3, 5)]
+    lines.setStyle(
+        TableStyle(
+            [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0), *rules]
+        )
+    )
+    return lines
+
+
 def _attestation(report: EnterpriseReport) -> KeepTogether:
     heading = _p("签字确认", "body")
     if report.attested_at is not None:
-        box = Table(
-            [
-                [_p("本企业已核对上述名单与服务时长，确认无误。", "meta"), ""],
-                [
-                    _p(f"确认人：{report.attested_by or ''}", "meta"),
-                    _p(f"确认时间：{_local_time(report.attested_at)}", "meta"),
-                ],
-            ],
-            colWidths=_scaled((1, 1)),
-        )
-        box.setStyle(
-            TableStyle(
-                [
-                    ("SPAN", (0, 0), (-1, 0)),
-                    ("BOX", (0, 0), (-1, -1), 0.8, INK),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                    ("TOPPADDING", (0, 0), (-1, -1), 4),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ]
-            )
-        )
+        box = _attested_box(report.attested_by or "", report.attested_at)
         return KeepTogether([heading, Spacer(1, 2 * mm), box])
     note = _pm(f'<font color="{_ACCENT_HEX}">本月名单尚未在平台签字确认。</font>', "small")
-    lines = Table(
-        [
-            [
-                _p("企业负责人（签字）：", "meta"),
-                "",
-                _p("单位（盖章）：", "meta"),
-                "",
-                _p("日期：", "meta"),
-                "",
-            ]
-        ],
-        colWidths=_scaled((38, 34, 27, 30, 13, 30)),
-        rowHeights=(14 * mm,),
-    )
-    lines.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("LINEBELOW", (1, 0), (1, 0), 0.6, INK),
-                ("LINEBELOW", (3, 0), (3, 0), 0.6, INK),
-                ("LINEBELOW", (5, 0), (5, 0), 0.6, INK),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return KeepTogether([heading, note, lines])
+    return KeepTogether([heading, note, _signature_lines()])
 
 
 def enterprise_report_pdf(report: EnterpriseReport) -> bytes:
