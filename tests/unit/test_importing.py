@@ -584,3 +584,12 @@ def test_filled_in_template_imports():
 
 def test_empty_template_is_refused_as_having_no_rows():
     assert "没有学生数据行" in import_error("模板.xlsx", template_xlsx()).message
+
+
+def test_validate_rows_trims_and_reads_non_text_values():
+    raw = {**row(1), "name": "  张三\t", "enrollment_year": 2024, "major": None}
+    records, errors = validate_rows([(2, raw)], today=TODAY)  # type: ignore[list-item]
+    assert errors == []
+    assert records[0]["name"] == "张三"
+    assert records[0]["enrollment_year"] == 2024
+    assert records[0]["major"] is None

@@ -479,3 +479,11 @@ def test_chart_without_data_says_so():
         assert root.get("viewBox") == "0 0 360 200"
         assert points(root) == []
         assert "暂无数据" in [node.text for node in root.iter(f"{SVG}text")]
+
+
+def test_certificate_renders_markup_lookalikes_literally_and_without_entries():
+    doc = make_certificate()
+    hostile = CertificateDoc(**{**doc.__dict__, "student_name": "<李&四>", "entries": []})
+    text = pdf_text(certificate_pdf(hostile))
+    assert "<李&四>" in text
+    assert "合计" in text and text.count("50.6") >= 3

@@ -356,9 +356,8 @@ def validate_rows(
         row_errors = []
         for column in COLUMNS:
             try:
-                record[column.field] = _check_field(
-                    column.field, raw.get(column.field) or "", today
-                )
+                text = _cell_text(raw.get(column.field))
+                record[column.field] = _check_field(column.field, text, today)
             except ValueError as exc:
                 row_errors.append({"row": row_number, "field": column.field, "message": str(exc)})
         row_errors.extend(_duplicates(record, first_row))
