@@ -14,7 +14,7 @@ from flask import (
 )
 from sqlalchemy import text
 
-from ..auth.scope import current_actor
+from ..auth.scope import current_actor, role_required
 from ..extensions import db
 from ..i18n import LOCALES
 from ..web_support import home_endpoint
@@ -64,3 +64,37 @@ def privacy():
 def healthz():
     db.session.execute(text("SELECT 1"))
     return jsonify({"status": "ok"})
+
+
+@bp.get("/audit")
+@role_required("union_staff")
+def audit_log():
+    from ..audit import ENTITIES
+    from ..audit_queries import audit_entries, parse_since
+    from ..errors import ValidationError
+    from ..jsonapi import page_args
+
+    args = request.args
+    try:
+        page, per_page = page_args()
+        stmt = audit_entries(
+            current_actor(),
+            entity=args.get("entity") or None,
+            entity_id=args.get("entity_id") or None,
+            actor_name=args.get("actor") or None,
+            since=parse_since(args.get("since")),
+        )
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.audit_log"))
+    from sqlalchemy import func, select
+
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    entries = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    filters = {
+        k: v for k, v in args.items() if k in ("entity", "entity_id", "actor", "since") and v
+    }
+    return render_template(
+        "web/audit.html", entries=entries, entities=ENTITIES, filters=filters,
+        page=page, per_page=per_page, total=total,
+    )  # fmt: skip
