@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    flash,
     jsonify,
     make_response,
     redirect,
