@@ -63,6 +63,7 @@ def seed_demo() -> None:
 FEATURE_COMMANDS = (
     "volunteer.checkin.commands",
     "volunteer.students.commands",
+    "volunteer.students.rotation",
     "volunteer.enterprises.commands",
     "volunteer.reports.commands",
     "volunteer.compliance.commands",
