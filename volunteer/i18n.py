@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
 
 
 def select_locale() -> str:
     """Pick the locale: the person's choice (session or cookie), else Chinese."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     choice = session.get("lang") or request.cookies.get("lang")
     if choice not in LOCALES:
         choice = None

@@ -16,6 +16,8 @@ INITIAL_PASSWORD_ENDPOINTS = {
     "web.privacy",
     "static",
     "checkin.scan",
+    "reports.verify_page",
+    "web.healthz",
 }
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
