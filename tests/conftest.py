@@ -205,6 +205,11 @@ class Api:
             "/api/v1" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
         )
 
+    def patch(self, path, json=None, **kw):
+        return self.client.patch(
+            "/api/v1" + path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
 
 @pytest.fixture
 def api(client):
@@ -237,7 +242,7 @@ def valid_id_number(seq: int, birth: str = "20050101", area: str = "610102") -> 
     from stdnum.cn import ric
 
     body = f"{area}{birth}{seq % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # stdnum reads a full 18-char number
 
 
 def valid_credit_code(seq: int) -> str:
@@ -245,7 +250,9 @@ def valid_credit_code(seq: int) -> str:
     from stdnum.cn import uscc
 
     body = f"91610000{seq:09d}"[:17]
-    return body + uscc.calc_check_digit(body)
+    code = body + uscc.calc_check_digit(body)
+    assert uscc.is_valid(code), code
+    return code
 
 
 @pytest.fixture
@@ -259,6 +266,9 @@ def make_student(app):
     def make(union_code, name=None, username=None, initial=False, **fields):
         n = next(_seq)
         id_number = fields.pop("id_number", None) or valid_id_number(n)
+        from stdnum.cn import ric
+
+        assert ric.is_valid(id_number), id_number
         cipher = IdCipher(app.config["ID_ENCRYPTION_KEY"])
         text_, key_id = cipher.encrypt(id_number)
         now = clock.now()

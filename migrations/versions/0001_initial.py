@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 17:21:52.041515
+Create Date: 2026-11-27 17:46:59.253544
 
 """
 from alembic import op
@@ -266,12 +266,15 @@ def upgrade():
     sa.Column('to_month', sa.String(length=7), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('union_code', sa.String(length=32), nullable=True),
+    sa.Column('entries', volunteer.dbtypes.JSONText(), nullable=True),
     sa.Column('issued_at', volunteer.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
     sa.Column('superseded_at', volunteer.dbtypes.UTCDateTime(), nullable=True),
     sa.Column('superseded_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_certificates_issued_by_id_users')),
     sa.ForeignKeyConstraint(['student_id'], ['students.id'], name=op.f('fk_certificates_student_id_students')),
+    sa.ForeignKeyConstraint(['union_code'], ['unions.code'], name=op.f('fk_certificates_union_code_unions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certificates')),
     sa.UniqueConstraint('code', name=op.f('uq_certificates_code'))
     )
@@ -305,6 +308,7 @@ def upgrade():
     sa.Column('created_at', volunteer.dbtypes.UTCDateTime(), nullable=False),
     sa.Column('activated_at', volunteer.dbtypes.UTCDateTime(), nullable=True),
     sa.Column('revoked_at', volunteer.dbtypes.UTCDateTime(), nullable=True),
+    sa.Column('last_seen_at', volunteer.dbtypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_kiosks_created_by_id_users')),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_kiosks_site_id_sites')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kiosks')),

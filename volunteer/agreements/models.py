@@ -52,9 +52,36 @@ class Agreement(db.Model):
             today=today,
         )
 
+    def to_dict(self, today: date | None = None) -> dict:
+        """Serialise as the API's Agreement object, the status derived on `today`."""
+        from .. import clock
+
+        return {
+            "id": self.id,
+            "student_id": self.student_id,
+            "enterprise_id": self.enterprise_id,
+            "kind": self.kind,
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "monthly_hours": self.monthly_hours,
+            "allow_workdays": self.allow_workdays,
+            "status": self.status_on(today or clock.today()),
+            "student_signed_at": _local_iso(self.student_signed_at),
+            "enterprise_signed_at": _local_iso(self.enterprise_signed_at),
+            "paper_signed_on": self.paper_signed_on.isoformat() if self.paper_signed_on else None,
+            "terminated_on": self.terminated_on.isoformat() if self.terminated_on else None,
+            "termination_reason": self.termination_reason,
+        }
+
     @property
     def last_day(self) -> date:
         """Return the last day this agreement covers, termination included."""
         from .rules import effective_end
 
         return effective_end(self.ends_on, self.terminated_on)
+
+
+def _local_iso(value: datetime | None) -> str | None:
+    from .. import clock
+
+    return clock.to_local(value).isoformat() if value is not None else None

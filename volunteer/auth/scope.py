@@ -157,6 +157,28 @@ def managed_enterprises(actor: User) -> Select:
     return select(Enterprise).where(managed_enterprise_filter(actor))
 
 
+def report_enterprises(actor: User) -> Select:
+    """Select enterprises whose monthly reports the actor may read (R23): union staff
+    those their subtree registered or whose agreements hold its students; staff their own."""
+    if actor.role == "union_staff":
+        served = (
+            select(Agreement.enterprise_id)
+            .join(Student, Student.id == Agreement.student_id)
+            .where(in_subtree(actor, Student.union_code))
+        )
+        return select(Enterprise).where(
+            or_(in_subtree(actor, Enterprise.union_code), Enterprise.id.in_(served))
+        )
+    return managed_enterprises(actor)
+
+
+def certificate_students(actor: User) -> Select:
+    """Select the students whose certificates the actor may issue and read (R25)."""
+    if actor.role == "student":
+        return students(actor)
+    return managed_students(actor)
+
+
 def sites(actor: User) -> Select:
     """Select the sites the actor manages."""
     managed = select(Enterprise.id).where(managed_enterprise_filter(actor))
@@ -196,6 +218,36 @@ def session_filter(actor: User) -> ColumnElement[bool]:
 def sessions(actor: User) -> Select:
     """Select the sessions the actor may read."""
     return select(ServiceSession).where(session_filter(actor))
+
+
+def corrections(actor: User) -> Select:
+    """Select the correction requests the actor may read (both sides, like sessions)."""
+    from ..checkin.models import Correction
+
+    return select(Correction).where(
+        _two_sided(actor, Correction.student_id, Correction.enterprise_id)
+    )
+
+
+def scan_attempt_filter(actor: User) -> ColumnElement[bool]:
+    """Filter on ScanAttempt: union staff their students' or their enterprises' sites'
+    attempts, enterprise staff their sites', a student their own (R14)."""
+    from ..checkin.models import ScanAttempt
+
+    if actor.role == "union_staff":
+        student_side = select(Student.id).where(in_subtree(actor, Student.union_code))
+        site_side = (
+            select(Site.id)
+            .join(Enterprise, Enterprise.id == Site.enterprise_id)
+            .where(in_subtree(actor, Enterprise.union_code))
+        )
+        return or_(ScanAttempt.student_id.in_(student_side), ScanAttempt.site_id.in_(site_side))
+    if actor.role == "enterprise_staff":
+        own = select(Site.id).where(Site.enterprise_id == actor.enterprise_id)
+        return ScanAttempt.site_id.in_(own)
+    if actor.role == "student":
+        return ScanAttempt.student_id == actor.student_id
+    return false()
 
 
 # --- users ---------------------------------------------------------------------------

@@ -7,10 +7,17 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import clock
 from ..dbtypes import JSONText, UTCDateTime
 from ..extensions import db
 
 SESSION_STATUSES = ("open", "pending", "confirmed", "rejected", "auto_closed")
+FLAGS = ("poster", "location_unverified", "location_outside", "adjusted", "auto_closed", "manual")
+CORRECTION_STATUSES = ("open", "accepted", "declined")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else clock.to_local(value).isoformat(timespec="seconds")
 
 
 class ServiceSession(db.Model):
@@ -56,6 +63,23 @@ class ServiceSession(db.Model):
     def flag_list(self) -> list[str]:
         """Return the flags as a list."""
         return [f for f in self.flags.split(",") if f]
+
+    def to_dict(self) -> dict:
+        """Serialise as the API's Session object (times in the business time zone)."""
+        return {
+            "id": self.id,
+            "student_id": self.student_id,
+            "enterprise_id": self.enterprise_id,
+            "site_id": self.site_id,
+            "agreement_id": self.agreement_id,
+            "check_in_at": _iso(self.check_in_at),
+            "check_out_at": _iso(self.check_out_at),
+            "minutes": self.minutes,
+            "status": self.status,
+            "flags": self.flag_list,
+            "reason": self.reason,
+            "distance_m": None if self.distance_m is None else round(self.distance_m),
+        }
 
 
 class SessionMonth(db.Model):
@@ -149,6 +173,22 @@ class Correction(db.Model):
     decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    def to_dict(self) -> dict:
+        """Serialise for the API."""
+        return {
+            "id": self.id,
+            "session_id": self.session_id,
+            "student_id": self.student_id,
+            "enterprise_id": self.enterprise_id,
+            "check_in_at": _iso(self.proposed_check_in_at),
+            "check_out_at": _iso(self.proposed_check_out_at),
+            "note": self.note,
+            "status": self.status,
+            "decision_note": self.decision_note,
+            "created_at": _iso(self.created_at),
+            "decided_at": _iso(self.decided_at),
+        }
+
 
 class Kiosk(db.Model):
     """A device activated by a one-time link to show one site's codes, revocable."""
@@ -164,3 +204,12 @@ class Kiosk(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Written at most once a minute by the kiosk's polling, so staff can see it is alive.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def state(self) -> str:
+        """Return "revoked", "active" or "waiting" (not yet activated)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.activated_at is not None else "waiting"

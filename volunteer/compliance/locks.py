@@ -83,9 +83,7 @@ def note_change(student_id: int, months: Iterable[str]) -> None:
         return
     from . import services as compliance_services
 
-    refresh = getattr(compliance_services, "refresh_stored_figures", None)
-    if refresh is not None:
-        refresh(student_id, months)
+    compliance_services.refresh_stored_figures(student_id, months)
     try:
         from ..reports import services as report_services
     except ImportError:

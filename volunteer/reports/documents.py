@@ -116,6 +116,7 @@ class ReportRow:
     required_minutes: int
     status: str
     flags: list[str] = field(default_factory=list)
+    student_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..dbtypes import UTCDateTime
+from ..dbtypes import JSONText, UTCDateTime
 from ..extensions import db
 
 
@@ -25,6 +25,10 @@ class Certificate(db.Model):
     minutes: Mapped[int] = mapped_column()
     # A digest of the confirmed sessions behind the figure: a change supersedes it.
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # The issuing union (the student's at issue) and the per-enterprise lines as issued:
+    # a re-download reproduces the document that was certified, even after changes.
+    union_code: Mapped[str | None] = mapped_column(ForeignKey("unions.code"))
+    entries: Mapped[list | None] = mapped_column(JSONText())
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from sqlalchemy import func, select
 
 from .. import audit
@@ -13,9 +12,10 @@ from .models import Student
 
 
 def cipher_from_config() -> IdCipher:
-    """Build the cipher from ID_ENCRYPTION_KEY and ID_ENCRYPTION_OLD_KEYS."""
-    old = [k.strip() for k in current_app.config.get("ID_ENCRYPTION_OLD_KEYS", "").split(",")]
-    return IdCipher(current_app.config["ID_ENCRYPTION_KEY"], [k for k in old if k])
+    """Return the app's cipher (ID_ENCRYPTION_KEY plus ID_ENCRYPTION_OLD_KEYS)."""
+    from .services import id_cipher
+
+    return id_cipher()
 
 
 def rotate_id_key(batch_size: int = 500) -> int:

@@ -1,0 +1,223 @@
+"""Pages: agreements for union staff (list, create with suggestions, detail), students' own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from .. import clock
+from ..auth import scope
+from ..auth.scope import current_actor, get_or_404, role_required
+from ..enterprises.models import Enterprise
+from ..errors import DomainError, ValidationError
+from ..extensions import db
+from ..students.models import Student
+from ..web_support import attach_errors
+from . import services, suggestions
+from .forms import AgreementForm, TerminateForm
+from .models import Agreement
+from .rules import STATUSES
+
+bp = Blueprint("agreements", __name__)
+PER_PAGE = 20
+CARDS = 5
+PICKER_SIZE = 20
+
+
+def _page() -> int:
+    page = request.args.get("page", type=int, default=1)
+    return page if page and 0 < page < 10**6 else 1
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        return None
+
+
+@bp.get("/agreements")
+@role_required("union_staff")
+def index():
+    actor = current_actor()
+    status = request.args.get("status", "")
+    status = status if status in STATUSES else ""
+    q = request.args.get("q", "").strip()[:50]
+    enterprise_id = request.args.get("enterprise_id", type=int)
+    stmt = services.with_names(
+        services.list_agreements(actor, status=status or None, enterprise_id=enterprise_id)
+    )
+    if q:
+        stmt = stmt.where(
+            or_(
+                Student.name.contains(q, autoescape=True),
+                Enterprise.name.contains(q, autoescape=True),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = _page()
+    rows = db.session.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    args = {
+        k: v for k, v in {"status": status, "q": q, "enterprise_id": enterprise_id}.items() if v
+    }
+    return render_template("agreements/index.html", rows=rows, status=status, q=q, args=args,
+                           page=page, per_page=PER_PAGE, total=total, today=clock.today())  # fmt: skip
+
+
+def _unmatched_students(actor, q: str, today: date) -> list[Student]:
+    """Students in scope for the picker: a search, or those with no current agreement."""
+    stmt = scope.managed_students(actor)
+    if q:
+        stmt = stmt.where(
+            or_(
+                Student.name.contains(q, autoescape=True),
+                Student.phone.contains(q, autoescape=True),
+            )
+        )
+    else:
+        current = select(Agreement.student_id).where(
+            Agreement.ends_on >= today,
+            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > today),
+        )
+        stmt = stmt.where(Student.id.not_in(current))
+    return list(db.session.scalars(stmt.order_by(Student.name, Student.id).limit(PICKER_SIZE)))
+
+
+@bp.route("/agreements/new", methods=["GET", "POST"])
+@role_required("union_staff")
+def create():
+    actor = current_actor()
+    today = clock.today()
+    student_id = request.args.get("student_id", type=int)
+    if student_id is None:
+        q = request.args.get("q", "").strip()[:50]
+        students = _unmatched_students(actor, q, today)
+        return render_template("agreements/pick_student.html", students=students, q=q)
+    student = get_or_404(scope.managed_students(actor), Student, student_id)
+    default_start, default_end = services.default_period(today)
+    start = _date_arg("starts_on") or default_start
+    end = _date_arg("ends_on") or max(start, default_end)
+    try:
+        ranked = suggestions.suggest_enterprises(actor, student.id, start, end, limit=None)
+    except ValidationError:
+        flash(_("服务期间有误，已改用默认期间。"), "warning")
+        start, end = default_start, default_end
+        ranked = suggestions.suggest_enterprises(actor, student.id, start, end, limit=None)
+    form = AgreementForm()
+    form.enterprise_id.choices = [
+        (s.enterprise.id, f"{s.enterprise.name}（{_('剩余')} {s.match.remaining}）") for s in ranked
+    ]
+    if request.method == "GET":
+        form.student_id.data = str(student.id)
+        form.starts_on.data, form.ends_on.data = start, end
+        chosen = request.args.get("enterprise_id", type=int)
+        if chosen is not None:
+            form.enterprise_id.data = chosen
+    if form.validate_on_submit():
+        try:
+            agreement = services.create_agreement(actor, student_id=student.id, **form.values())
+        except DomainError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("已创建协议。"), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+    return render_template("agreements/create.html", student=student, form=form,
+                           cards=ranked[:CARDS], start=start, end=end)  # fmt: skip
+
+
+@bp.get("/agreements/<int:agreement_id>")
+@role_required("union_staff", "enterprise_staff", "student")
+def detail(agreement_id: int):
+    actor = current_actor()
+    agreement = services.get_readable(actor, agreement_id)
+    student = db.session.get(Student, agreement.student_id)
+    enterprise = db.session.get(Enterprise, agreement.enterprise_id)
+    today = clock.today()
+    status = agreement.status_on(today)
+    form = TerminateForm()
+    if not form.effective_on.data:
+        form.effective_on.data = max(min(today, agreement.ends_on), agreement.starts_on)
+    return render_template(
+        "agreements/detail.html",
+        agreement=agreement,
+        student=student,
+        enterprise=enterprise,
+        status=status,
+        can_sign=_can_sign(actor, agreement, status),
+        can_terminate=actor.role in ("union_staff", "enterprise_staff")
+        and agreement.terminated_on is None
+        and status in ("pending", "scheduled", "active"),
+        form=form,
+        today=today,
+    )
+
+
+def _can_sign(actor, agreement: Agreement, status: str) -> bool:
+    if status != "pending" or agreement.terminated_on is not None or agreement.paper_signed_on:
+        return False
+    if actor.role == "student":
+        return agreement.student_signed_at is None
+    if actor.role == "enterprise_staff":
+        return agreement.enterprise_signed_at is None
+    return False
+
+
+def _safe_back(default: str) -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.post("/agreements/<int:agreement_id>/sign")
+@role_required("student", "enterprise_staff")
+def sign(agreement_id: int):
+    actor = current_actor()
+    services.get_readable(actor, agreement_id)
+    try:
+        agreement = services.sign_agreement(actor, agreement_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        if agreement.status_on(clock.today()) == "pending":
+            flash(_("已签署，等待对方签署后生效。"), "success")
+        else:
+            flash(_("已签署，协议已生效。"), "success")
+    return redirect(_safe_back(url_for("agreements.detail", agreement_id=agreement_id)))
+
+
+@bp.post("/agreements/<int:agreement_id>/terminate")
+@role_required("union_staff", "enterprise_staff")
+def terminate(agreement_id: int):
+    actor = current_actor()
+    services.get_readable(actor, agreement_id)
+    form = TerminateForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash("；".join(str(e) for e in errors), "error")
+    else:
+        try:
+            services.terminate_agreement(
+                actor, agreement_id, form.reason.data, form.effective_on.data
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("已终止协议。"), "success")
+    return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+
+
+@bp.get("/my/agreements")
+@role_required("student")
+def my_agreements():
+    actor = current_actor()
+    today = clock.today()
+    stmt = (
+        services.list_agreements(actor, today=today)
+        .add_columns(Enterprise)
+        .join(Enterprise, and_(Enterprise.id == Agreement.enterprise_id))
+    )
+    rows = db.session.execute(stmt).all()
+    return render_template("agreements/mine.html", rows=rows, today=today)

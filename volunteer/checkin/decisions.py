@@ -1,0 +1,264 @@
+"""Decisions on sessions (R16, R17, R21): confirm (one or many), reject, adjust, and
+manual entry — each locked per student, month-guarded, audited, committed once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import clock
+from ..auth import scope
+from ..auth.models import User
+from ..compliance import locks
+from ..enterprises.models import Site
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..extensions import db
+from ..students.models import Student
+from . import rules, sessions
+from .coverage import active_agreement, day_allowed
+from .models import ServiceSession
+
+MAX_REASON = 1000
+MAX_BULK = 500
+
+
+def clean_reason(reason: object, field: str = "reason", required: bool = True) -> str | None:
+    """Return a stripped reason of at most 1000 characters (400 when missing or too long)."""
+    if reason is None or (isinstance(reason, str) and not reason.strip()):
+        if required:
+            raise ValidationError.field(field, _("请填写理由。"))
+        return None
+    if not isinstance(reason, str) or len(reason.strip()) > MAX_REASON:
+        raise ValidationError.field(field, _("最多 %(n)s 字。", n=MAX_REASON))
+    return reason.strip()
+
+
+def _enterprise_only(actor: User) -> None:
+    if actor.role != "enterprise_staff":
+        raise Forbidden()
+
+
+def _load_for_change(actor: User, session_id: int) -> ServiceSession:
+    s = scope.get_or_404(scope.sessions(actor), ServiceSession, session_id)
+    sessions.lock_student(s.student_id)
+    db.session.refresh(s)  # see what a concurrent writer committed before the lock
+    return s
+
+
+def _guard(actor: User, student_id: int, enterprise_id: int, months: Iterable[str],
+           reason: str | None = None) -> bool:  # fmt: skip
+    """Apply R21 before a change; True when union staff override a closed month."""
+    months = set(months)
+    override = locks.ensure_months_open(actor, student_id, months, reason)
+    if actor.role == "enterprise_staff":
+        locks.ensure_not_attested(enterprise_id, months)
+    return override
+
+
+def _decide(actor: User, s: ServiceSession, status: str, action: str, now: datetime) -> None:
+    before = sessions.snapshot(s)
+    s.status = status
+    s.decided_at = now
+    s.decided_by_id = actor.id
+    s.updated_at = now
+    sessions.sync_months(s)
+    sessions.record_change(actor, action, s, before)
+
+
+def _state_error(s: ServiceSession) -> Conflict:
+    messages = {
+        "open": _("该服务尚未签退，不能处理。"),
+        "auto_closed": _("该记录为自动签退，须先调整为实际时间。"),
+        "rejected": _("该记录已被驳回。"),
+        "confirmed": _("该记录已确认。"),
+    }
+    return Conflict("invalid_state", messages.get(s.status, _("记录状态不允许此操作。")))
+
+
+def confirm_session(actor: User, session_id: int, now: datetime | None = None) -> ServiceSession:
+    """Confirm a pending session's minutes (R16); confirming twice changes nothing."""
+    _enterprise_only(actor)
+    now = now or clock.now()
+    sessions.close_stale_sessions(now)
+    s = _load_for_change(actor, session_id)
+    if s.status == "confirmed":
+        return s
+    if s.status != "pending":
+        raise _state_error(s)
+    months = sessions.session_months(s)
+    _guard(actor, s.student_id, s.enterprise_id, months)
+    _decide(actor, s, "confirmed", "confirmed", now)
+    locks.note_change(s.student_id, months)
+    db.session.commit()
+    return s
+
+
+def _clean_ids(ids: object) -> list[int]:
+    ok = isinstance(ids, list) and all(type(i) is int and 0 < i < 2**31 for i in ids)
+    if not ok or not 1 <= len(ids) <= MAX_BULK:  # type: ignore[arg-type]
+        raise ValidationError.field("ids", _("应为 1–%(n)s 个记录编号。", n=MAX_BULK))
+    return sorted(set(ids))  # type: ignore[arg-type]
+
+
+def confirm_sessions(actor: User, ids: object, now: datetime | None = None) -> int:
+    """Confirm many sessions at once, all or none; return how many changed (R16)."""
+    _enterprise_only(actor)
+    wanted = _clean_ids(ids)
+    now = now or clock.now()
+    sessions.close_stale_sessions(now)
+    found = db.session.scalars(scope.sessions(actor).where(ServiceSession.id.in_(wanted))).all()
+    if len(found) != len(wanted):
+        raise NotFound()
+    for student_id in sorted({s.student_id for s in found}):
+        sessions.lock_student(student_id)
+    for s in found:
+        db.session.refresh(s)
+    bad = [s for s in found if s.status not in ("pending", "confirmed")]
+    if bad:
+        raise Conflict(
+            "invalid_state",
+            _(
+                "以下记录不能确认（进行中、已驳回或自动签退）：%(ids)s",
+                ids=", ".join(str(s.id) for s in bad),
+            ),
+        )
+    todo = [s for s in found if s.status == "pending"]
+    by_student: dict[int, set[str]] = {}
+    for s in todo:
+        by_student.setdefault(s.student_id, set()).update(sessions.session_months(s))
+    for student_id, months in by_student.items():
+        _guard(actor, student_id, actor.enterprise_id, months)
+    for s in todo:
+        _decide(actor, s, "confirmed", "confirmed", now)
+    for student_id, months in by_student.items():
+        locks.note_change(student_id, months)
+    db.session.commit()
+    return len(todo)
+
+
+def reject_session(actor: User, session_id: int, reason: object,
+                   now: datetime | None = None) -> ServiceSession:  # fmt: skip
+    """Reject a session with a reason: its minutes never count (R16)."""
+    _enterprise_only(actor)
+    now = now or clock.now()
+    sessions.close_stale_sessions(now)
+    s = _load_for_change(actor, session_id)
+    text = clean_reason(reason)
+    if s.status not in ("pending", "confirmed", "auto_closed"):
+        raise _state_error(s)
+    months = sessions.session_months(s)
+    _guard(actor, s.student_id, s.enterprise_id, months)
+    s.reason = text
+    _decide(actor, s, "rejected", "rejected", now)
+    locks.note_change(s.student_id, months)
+    db.session.commit()
+    return s
+
+
+def check_times(student_id: int, check_in_at: object, check_out_at: object, now: datetime,
+                exclude_id: int | None = None) -> tuple[datetime, datetime]:  # fmt: skip
+    """Apply R17: no future, check-out after check-in, no overlap with the student's
+    other (not rejected) sessions. Raises 400 validation_error."""
+    fields: dict[str, list[str]] = {}
+    for name, value in (("check_in_at", check_in_at), ("check_out_at", check_out_at)):
+        if not isinstance(value, datetime):
+            fields[name] = [_("必填，应为带时区的时间。")]
+    if fields:
+        raise ValidationError(fields=fields)
+    rules.validate_session_times(check_in_at, check_out_at, now)  # type: ignore[arg-type]
+    stmt = select(ServiceSession.id).where(
+        ServiceSession.student_id == student_id,
+        ServiceSession.status != "rejected",
+        ServiceSession.check_in_at < check_out_at,
+        (ServiceSession.check_out_at.is_(None)) | (ServiceSession.check_out_at > check_in_at),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(ServiceSession.id != exclude_id)
+    clash = db.session.scalar(stmt.limit(1))
+    if clash is not None:
+        reason = _("与该学生的另一条服务记录（编号 %(id)s）时间重叠。", id=clash)
+        raise ValidationError(reason, fields={"check_in_at": [reason], "check_out_at": [reason]})
+    return check_in_at, check_out_at  # type: ignore[return-value]
+
+
+def apply_adjustment(actor: User, s: ServiceSession, check_in_at: object, check_out_at: object,
+                     reason: str, now: datetime) -> set[str]:  # fmt: skip
+    """Set a locked session's real times and confirm it (flag adjusted); no commit.
+    Returns the months touched, for note_change."""
+    new_in, new_out = check_times(s.student_id, check_in_at, check_out_at, now, exclude_id=s.id)
+    new_months = set(rules.split_minutes_by_month(new_in, new_out, clock.business_tz()))
+    months = sessions.session_months(s) | new_months
+    override = _guard(actor, s.student_id, s.enterprise_id, months, reason)
+    if actor.role == "union_staff" and not override:
+        raise Conflict("invalid_state", _("该月尚未结算，请由企业调整服务记录。"))
+    before = sessions.snapshot(s)
+    s.check_in_at, s.check_out_at = new_in, new_out
+    s.minutes = rules.whole_minutes(new_in, new_out)
+    s.status = "confirmed"
+    s.flags = sessions.with_flags(s.flags, "adjusted")
+    s.reason = reason
+    s.decided_at, s.decided_by_id, s.updated_at = now, actor.id, now
+    sessions.sync_months(s)
+    sessions.record_change(actor, "adjusted", s, before)
+    return months
+
+
+def adjust_session(actor: User, session_id: int, check_in_at: object, check_out_at: object,
+                   reason: object, now: datetime | None = None) -> ServiceSession:  # fmt: skip
+    """Correct a session's times with a reason; it becomes confirmed, flag adjusted (R16).
+    Union staff of the student's union may do it only in a closed month (R21)."""
+    if actor.role not in ("enterprise_staff", "union_staff"):
+        raise Forbidden()
+    now = now or clock.now()
+    sessions.close_stale_sessions(now)
+    s = _load_for_change(actor, session_id)
+    if actor.role == "union_staff" and not _manages_student(actor, s.student_id):
+        raise Forbidden("forbidden", _("只有学生所属工会可以在结算后调整记录。"))
+    text = clean_reason(reason)
+    months = apply_adjustment(actor, s, check_in_at, check_out_at, text, now)
+    locks.note_change(s.student_id, months)
+    db.session.commit()
+    return s
+
+
+def _manages_student(actor: User, student_id: int) -> bool:
+    stmt = scope.managed_students(actor).with_only_columns(Student.id)
+    return db.session.scalar(stmt.where(Student.id == student_id)) is not None
+
+
+def enter_session(actor: User, student_id: object, site_id: object, check_in_at: object,
+                  check_out_at: object, reason: object,
+                  now: datetime | None = None) -> ServiceSession:  # fmt: skip
+    """Record a session by hand when the tools failed: confirmed, flag manual (R16, R17)."""
+    _enterprise_only(actor)
+    now = now or clock.now()
+    student = scope.get_or_404(scope.students(actor), Student, student_id)
+    site = scope.get_or_404(scope.sites(actor), Site, site_id)
+    text = clean_reason(reason)
+    sessions.close_stale_sessions(now)
+    sessions.lock_student(student.id)
+    new_in, new_out = check_times(student.id, check_in_at, check_out_at, now)
+    day = clock.to_local(new_in).date()
+    agreement = active_agreement(student.id, site.enterprise_id, day)
+    if agreement is None:
+        raise Conflict("no_active_agreement", _("该学生在这一天没有与本企业生效的协议。"))
+    if not day_allowed(day, agreement.allow_workdays):
+        raise Conflict("day_not_allowed", _("这一天不是该协议的可服务日。"))
+    months = set(rules.split_minutes_by_month(new_in, new_out, clock.business_tz()))
+    _guard(actor, student.id, site.enterprise_id, months)
+    s = ServiceSession(
+        student_id=student.id, enterprise_id=site.enterprise_id, site_id=site.id,
+        agreement_id=agreement.id, check_in_at=new_in, check_out_at=new_out,
+        status="confirmed", flags="manual", reason=text,
+        minutes=rules.whole_minutes(new_in, new_out),
+        decided_at=now, decided_by_id=actor.id, created_at=now, updated_at=now,
+    )  # fmt: skip
+    db.session.add(s)
+    sessions.sync_months(s)
+    sessions.record_change(actor, "entered_manually", s, None)
+    locks.note_change(student.id, months)
+    db.session.commit()
+    return s

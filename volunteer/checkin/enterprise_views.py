@@ -1,0 +1,245 @@
+"""Enterprise pages: sessions to confirm (one or many), reject, adjust, manual entry,
+who is here now, and the correction inbox (R16, R17)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..auth.scope import current_actor, role_required
+from ..errors import DomainError
+from ..jsonapi import paginated
+from ..web_support import attach_errors
+from . import listings, services
+from .forms import ActionForm, AdjustForm, DecisionForm, ManualForm, ReasonForm, aware, local_input
+from .models import FLAGS
+from .views import bp, month_arg
+
+STATUS_CHOICES = [
+    ("todo", _l("需处理")),
+    ("", _l("全部")),
+    ("pending", _l("待确认")),
+    ("confirmed", _l("已确认")),
+    ("rejected", _l("已驳回")),
+    ("auto_closed", _l("自动签退")),
+    ("open", _l("服务中")),
+]
+STATUS_FILTERS = {"todo": "pending,auto_closed"}
+
+
+def month_filter(default: str | None) -> str | None:
+    """Read ?month=: absent gives `default`, empty gives every month, bad gives `default`."""
+    raw = request.args.get("month")
+    if raw is None:
+        return default
+    return month_arg() if raw else None
+
+
+def session_filters(default_status: str = "todo", default_month: str | None = None) -> dict:
+    """Read the list filters from the query string (bad values fall back to defaults)."""
+    status = request.args.get("status", default_status)
+    if status not in dict(STATUS_CHOICES):
+        status = default_status
+    flag = request.args.get("flag", "")
+    if flag not in FLAGS and flag != "any":
+        flag = ""
+    site_id = request.args.get("site_id", "")
+    return {
+        "month": month_filter(default_month),
+        "status": status,
+        "flag": flag,
+        "site_id": int(site_id) if site_id.isdigit() and int(site_id) < 2**31 else None,
+    }
+
+
+def filtered_sessions(actor, filters: dict):
+    """Return a page of (session, student, site, enterprise) rows for the filters."""
+    stmt = services.list_sessions(
+        actor,
+        month=filters["month"] or None,
+        status=STATUS_FILTERS.get(filters["status"], filters["status"]) or None,
+        flag=filters["flag"] or None,
+        site_id=filters.get("site_id"),
+        enterprise_id=filters.get("enterprise_id"),
+    )
+    return paginated(listings.with_names(stmt), tuple, scalars=False)
+
+
+@bp.get("/checkin/enterprise/sessions")
+@role_required("enterprise_staff")
+def enterprise_sessions():
+    actor = current_actor()
+    filters = session_filters()
+    page = filtered_sessions(actor, filters)
+    return render_template(
+        "checkin/enterprise_sessions.html",
+        page=page,
+        filters=filters,
+        sites=listings.enterprise_sites(actor),
+        status_choices=STATUS_CHOICES,
+        flags=FLAGS,
+        months=listings.recent_months(filters["month"] or ""),
+        form=ActionForm(),
+        open_corrections=listings.open_corrections_count(actor),
+    )
+
+
+def _back(default: str = "checkin.enterprise_sessions"):
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for(default))
+
+
+@bp.post("/checkin/enterprise/sessions/confirm")
+@role_required("enterprise_staff")
+def bulk_confirm():
+    ActionForm().validate_on_submit()
+    raw = request.form.getlist("ids")
+    ids = [int(i) for i in raw if i.isdigit() and int(i) < 2**31]
+    if not ids:
+        flash(_("请先勾选要确认的记录。"), "warning")
+        return _back()
+    try:
+        count = services.confirm_sessions(current_actor(), ids)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("已确认 %(n)s 条记录。", n=count), "success")
+    return _back()
+
+
+@bp.post("/checkin/sessions/<int:session_id>/confirm")
+@role_required("enterprise_staff")
+def confirm_one(session_id: int):
+    ActionForm().validate_on_submit()
+    try:
+        services.confirm_session(current_actor(), session_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(_("已确认。"), "success")
+    return _back()
+
+
+def _detail(s, reject_form=None, adjust_form=None, status: int = 200):
+    adjust_form = adjust_form or AdjustForm(formdata=None)
+    if adjust_form.check_in_at.data is None:
+        adjust_form.check_in_at.data = local_input(s.check_in_at)
+        if s.status not in ("open", "auto_closed"):
+            adjust_form.check_out_at.data = local_input(s.check_out_at)
+    return render_template(
+        "checkin/session_detail.html",
+        s=s,
+        reject_form=reject_form or ReasonForm(formdata=None),
+        adjust_form=adjust_form,
+        action_form=ActionForm(),
+        **listings.session_context(s),
+    ), status
+
+
+@bp.get("/checkin/sessions/<int:session_id>")
+@role_required("enterprise_staff", "union_staff")
+def session_detail(session_id: int):
+    return _detail(services.get_session(current_actor(), session_id))
+
+
+@bp.post("/checkin/sessions/<int:session_id>/reject")
+@role_required("enterprise_staff")
+def reject(session_id: int):
+    actor = current_actor()
+    s = services.get_session(actor, session_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.reject_session(actor, s.id, form.reason.data)
+        except DomainError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("已驳回。"), "success")
+            return redirect(url_for("checkin.enterprise_sessions"))
+    return _detail(s, reject_form=form, status=400)
+
+
+@bp.post("/checkin/sessions/<int:session_id>/adjust")
+@role_required("enterprise_staff", "union_staff")
+def adjust(session_id: int):
+    actor = current_actor()
+    s = services.get_session(actor, session_id)
+    form = AdjustForm()
+    if form.validate_on_submit():
+        try:
+            services.adjust_session(actor, s.id, aware(form.check_in_at.data),
+                                    aware(form.check_out_at.data), form.reason.data)  # fmt: skip
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            attach_errors(form, exc)
+        else:
+            flash(_("已调整并确认。"), "success")
+            return redirect(url_for("checkin.session_detail", session_id=s.id))
+    return _detail(s, adjust_form=form, status=400)
+
+
+@bp.route("/checkin/enterprise/sessions/new", methods=["GET", "POST"])
+@role_required("enterprise_staff")
+def manual_entry():
+    actor = current_actor()
+    form = ManualForm()
+    form.student_id.choices = listings.student_choices(actor)
+    form.site_id.choices = listings.site_choices(actor)
+    if form.validate_on_submit():
+        try:
+            services.enter_session(actor, form.student_id.data, form.site_id.data,
+                                   aware(form.check_in_at.data), aware(form.check_out_at.data),
+                                   form.reason.data)  # fmt: skip
+        except DomainError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("已补录并确认。"), "success")
+            return redirect(url_for("checkin.enterprise_sessions", status=""))
+    return render_template("checkin/manual_entry.html", form=form)
+
+
+@bp.get("/checkin/enterprise/present")
+@role_required("enterprise_staff")
+def present_now():
+    rows = listings.roster(current_actor())
+    return render_template("checkin/present_now.html", rows=rows)
+
+
+@bp.get("/checkin/enterprise/corrections")
+@role_required("enterprise_staff")
+def correction_inbox():
+    actor = current_actor()
+    status = request.args.get("status", "open")
+    if status not in ("open", "accepted", "declined", ""):
+        status = "open"
+    rows = listings.corrections_of(actor, status or None, limit=200)
+    return render_template("checkin/corrections.html", rows=rows, status=status,
+                           form=DecisionForm(formdata=None))  # fmt: skip
+
+
+@bp.post("/checkin/corrections/<int:correction_id>/<any(accept, decline):decision>")
+@role_required("enterprise_staff")
+def decide_correction(correction_id: int, decision: str):
+    form = DecisionForm()
+    form.validate_on_submit()
+    decide = services.accept_correction if decision == "accept" else services.decline_correction
+    try:
+        decide(current_actor(), correction_id, form.note.data or None)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+    else:
+        word = (
+            _("已接受更正，记录已按申请调整并确认。")
+            if decision == "accept"
+            else _("已拒绝更正申请。")
+        )
+        flash(word, "success")
+    return redirect(url_for("checkin.correction_inbox"))

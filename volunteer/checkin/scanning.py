@@ -1,0 +1,274 @@
+"""Scanning a site's code (R8–R12, R14): checks in the R11 order, one answer per nonce,
+every attempt recorded — refusals too, in their own commit after the rollback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..auth.models import User
+from ..enterprises.models import Enterprise, Site
+from ..errors import DomainError, Forbidden, ValidationError
+from ..extensions import db
+from . import rules, sessions, tokens
+from .attempts import (
+    MESSAGES,
+    NONCE_RE,
+    SUCCESS_RESULTS,
+    Attempt,
+    record_rate_limited,
+    record_refusal,
+    refusal,
+)
+from .coverage import active_agreement, day_allowed
+from .models import ScanAttempt, ScanNonce, ServiceSession, TokenUse
+
+__all__ = ["MESSAGES", "ScanResult", "inspect_token", "record_rate_limited", "record_scan"]
+
+
+@dataclass
+class ScanResult:
+    """An answer to a scan: HTTP status and JSON body (replayed for a repeated nonce)."""
+
+    status: int
+    body: dict
+    replay: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the scan succeeded."""
+        return self.status < 300
+
+    @property
+    def session_id(self) -> int | None:
+        """Return the id of the session the answer names, if any."""
+        session = self.body.get("session") or {}
+        return session.get("id")
+
+
+def read_token(
+    token: object, now: datetime, first_seen_at: datetime | None = None
+) -> tuple[Site, tokens.ParsedToken]:
+    """Check a token (R8): sealed by its site's secret, and fresh now or, within the
+    scan grace, when the scan page first opened it. Raises token_invalid/expired."""
+    try:
+        parsed = tokens.parse_token(token)  # type: ignore[arg-type]
+    except tokens.TokenError as exc:
+        raise refusal(exc.code) from None
+    site = db.session.get(Site, parsed.site_id)
+    if site is None:
+        raise refusal("token_invalid")
+    try:
+        tokens.check_token(parsed, site.secret, now)
+    except tokens.TokenError as exc:
+        grace = timedelta(seconds=current_app.config["SCAN_GRACE_SECONDS"])
+        if exc.code != "token_expired" or first_seen_at is None:
+            raise refusal(exc.code) from None
+        if not first_seen_at <= now <= first_seen_at + grace:
+            raise refusal(exc.code) from None
+        try:
+            tokens.check_token(parsed, site.secret, first_seen_at)
+        except tokens.TokenError as again:
+            raise refusal(again.code) from None
+    return site, parsed
+
+
+def inspect_token(
+    token: str, now: datetime | None = None, first_seen_at: datetime | None = None
+) -> tuple[Site, Enterprise, tokens.ParsedToken]:
+    """Check a token for the scan page's GET (no record is written)."""
+    now = now or clock.now()
+    site, parsed = read_token(token, now, first_seen_at)
+    if not site.is_active:
+        raise refusal("site_inactive")
+    return site, db.session.get(Enterprise, site.enterprise_id), parsed
+
+
+def _validate(action: object, nonce: object, lat: object, lon: object, acc: object):
+    if action not in rules.ACTIONS:
+        raise ValidationError.field(
+            "action", str(_l("操作应为 check_in（签到）或 check_out（签退）。"))
+        )
+    if nonce is not None and (not isinstance(nonce, str) or not NONCE_RE.fullmatch(nonce)):
+        raise ValidationError.field("nonce", str(_l("应为 1–64 位字母、数字、- 或 _。")))
+    return rules.validate_location(lat, lon, acc)
+
+
+def _stored_answer(student_id: int, nonce: str | None) -> ScanResult | None:
+    if not nonce:
+        return None
+    row = db.session.scalars(
+        select(ScanNonce).where(ScanNonce.student_id == student_id, ScanNonce.nonce == nonce)
+    ).first()
+    return None if row is None else ScanResult(row.status_code, row.body, replay=True)
+
+
+def _token_used(student_id: int, site_id: int, parsed: tokens.ParsedToken, now: datetime) -> bool:
+    if parsed.kind == tokens.ROTATING:
+        return (
+            db.session.scalar(
+                select(TokenUse.id).where(
+                    TokenUse.student_id == student_id,
+                    TokenUse.site_id == site_id,
+                    TokenUse.step == parsed.step,
+                )
+            )
+            is not None
+        )
+    since = now - timedelta(seconds=rules.POSTER_REUSE_SECONDS)
+    return (
+        db.session.scalar(
+            select(ScanAttempt.id)
+            .where(
+                ScanAttempt.student_id == student_id,
+                ScanAttempt.site_id == site_id,
+                ScanAttempt.token_kind == tokens.POSTER,
+                ScanAttempt.result.in_(SUCCESS_RESULTS),
+                ScanAttempt.at > since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def record_scan(
+    actor: User,
+    token: object,
+    action: object,
+    *,
+    nonce: object = None,
+    latitude: object = None,
+    longitude: object = None,
+    accuracy_m: object = None,
+    first_seen_at: datetime | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    now: datetime | None = None,
+) -> ScanResult:
+    """Check a student in or out with a site's code; commits (refusals are recorded)."""
+    if actor.role != "student" or actor.student_id is None:
+        raise Forbidden()
+    now = (now or clock.now()).replace(microsecond=0)
+    attempt = Attempt(actor.student_id, str(action)[:20], now, ip, user_agent)
+    try:
+        location = _validate(action, nonce, latitude, longitude, accuracy_m)
+        result = _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at)
+        db.session.commit()
+        return result
+    except DomainError as exc:
+        db.session.rollback()
+        record_refusal(attempt, exc, nonce)
+        raise
+    except IntegrityError:
+        # Lost a race (one open session, one use of a step, one nonce): answer like the winner.
+        db.session.rollback()
+        stored = _stored_answer(actor.student_id, nonce)  # type: ignore[arg-type]
+        if stored is not None:
+            return stored
+        exc = refusal("conflict")
+        record_refusal(attempt, exc, None)
+        raise exc from None
+
+
+def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> ScanResult:
+    now, student_id, action = attempt.at, attempt.student_id, attempt.action
+    sessions.lock_student(student_id)
+    stored = _stored_answer(student_id, nonce)
+    if stored is not None:
+        return stored
+    site, parsed = read_token(token, now, first_seen_at)
+    attempt.site_id, attempt.token_kind = site.id, parsed.kind
+    if not site.is_active:
+        raise refusal("site_inactive")
+    sessions.close_stale(now, student_id=student_id)
+    open_s = db.session.scalars(
+        select(ServiceSession).where(
+            ServiceSession.student_id == student_id, ServiceSession.status == "open"
+        )
+    ).first()
+    used = _token_used(student_id, site.id, parsed, now)
+    agreement, allowed = None, True
+    if action == "check_in" and open_s is None and not used:
+        agreement = active_agreement(student_id, site.enterprise_id, clock.to_local(now).date())
+        allowed = agreement is not None and day_allowed(
+            clock.to_local(now).date(), agreement.allow_workdays
+        )
+    code = rules.scan_refusal(
+        action=action,
+        open_site_id=open_s.site_id if open_s else None,
+        site_id=site.id,
+        token_already_used=used,
+        has_active_agreement=action != "check_in" or agreement is not None,
+        day_allowed=allowed,
+    )
+    if code is not None:
+        extra = {"session": open_s.to_dict()} if code == "already_checked_in" else None
+        raise refusal(code, extra)
+    lat, lon = location if location else (None, None)
+    flag, attempt.distance_m = rules.location_verdict(
+        site.latitude, site.longitude, site.radius_m, lat, lon
+    )
+    attempt.verdict = _verdict(site, flag, attempt.distance_m)
+    flags = (tokens.POSTER if parsed.kind == tokens.POSTER else None, flag)
+    if action == "check_in":
+        s = ServiceSession(
+            student_id=student_id,
+            enterprise_id=site.enterprise_id,
+            site_id=site.id,
+            agreement_id=agreement.id,
+            check_in_at=now,
+            status="open",
+            flags=sessions.with_flags("", *flags),
+            minutes=0,
+            distance_m=attempt.distance_m,
+            latitude=lat,
+            longitude=lon,
+            accuracy_m=float(accuracy_m) if location and accuracy_m is not None else None,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(s)
+        before, status, result = None, 201, "checked_in"
+    else:
+        s = open_s
+        before, status, result = sessions.snapshot(s), 200, "checked_out"
+        _check_out(s, now, flags, attempt.distance_m, lat, lon)
+    if parsed.kind == tokens.ROTATING:
+        db.session.add(TokenUse(student_id=student_id, site_id=site.id, step=parsed.step, at=now))
+    db.session.flush()
+    sessions.sync_months(s)
+    body = {"result": result, "session": s.to_dict()}
+    db.session.add(attempt.row(result, s.id))
+    if nonce:
+        db.session.add(ScanNonce(student_id=student_id, nonce=nonce, status_code=status,
+                                 body=body, created_at=now))  # fmt: skip
+    sessions.record_change(actor, result, s, before)
+    db.session.flush()
+    return ScanResult(status, body)
+
+
+def _check_out(s, now, flags, distance, lat, lon) -> None:
+    s.check_out_at = now
+    s.minutes = rules.whole_minutes(s.check_in_at, now)
+    s.status = "pending"
+    s.flags = sessions.with_flags(s.flags, *flags)
+    if s.distance_m is None and distance is not None:
+        s.distance_m = distance
+    if s.latitude is None and lat is not None:
+        s.latitude, s.longitude = lat, lon
+    s.updated_at = now
+
+
+def _verdict(site: Site, flag: str | None, distance: float | None) -> str | None:
+    if flag is not None:
+        return flag
+    if site.latitude is None or site.longitude is None or site.radius_m is None:
+        return None
+    return "location_inside" if distance is not None else None

@@ -1,0 +1,413 @@
+"""Month rows (R18, R19, R20): each student's requirement, minutes and status for a month.
+
+Computed for any number of students with a bounded number of grouped queries (students,
+minutes per status, agreements, exemptions, calendar overrides, month closes, stored
+figures); the arithmetic per student is O(1) per agreement through MonthCalendar.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import Select, and_, func, or_, select
+
+from .. import clock
+from ..agreements.models import Agreement
+from ..agreements.rules import effective_end
+from ..calendar.rules import MonthCalendar, month_bounds
+from ..calendar.services import calendars_for
+from ..checkin.models import SessionMonth
+from ..extensions import db
+from ..students.models import Student
+from ..unions.models import Union
+from .models import Exemption, MonthClose, MonthFigure
+from .rules import (
+    STATUSES,
+    AgreementSpan,
+    allowed_days_left,
+    compliance_rate,
+    gross_requirement_minutes,
+    month_status,
+    needed_minutes,
+    net_required_minutes,
+    pace_minutes_per_day,
+)
+
+# Session statuses whose minutes count (SessionMonth.status is a copy of the session's).
+COUNTED = ("confirmed", "pending")
+
+
+@dataclass(slots=True)
+class MonthRow:
+    """A student's figures for one month (API.md MonthRow, and more for the pages)."""
+
+    student_id: int
+    student_name: str
+    union_code: str
+    phone: str
+    month: str
+    gross_minutes: int
+    required_minutes: int
+    confirmed_minutes: int
+    pending_minutes: int
+    exempt_minutes: int
+    status: str
+    allowed_days_left: int
+    needed_minutes: int
+    pace_minutes_per_day: int | None
+    has_agreement: bool
+    union_path: str = ""
+    is_closed: bool = False
+    # True when the figures come from the MonthFigure stored at close.
+    stored: bool = False
+    # Enterprises of the signed agreements that cover part of the month.
+    enterprise_ids: tuple[int, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        """Serialise as the API's MonthRow object (with a few extra fields)."""
+        return {
+            "student_id": self.student_id,
+            "student_name": self.student_name,
+            "union_code": self.union_code,
+            "phone": self.phone,
+            "month": self.month,
+            "gross_minutes": self.gross_minutes,
+            "required_minutes": self.required_minutes,
+            "confirmed_minutes": self.confirmed_minutes,
+            "pending_minutes": self.pending_minutes,
+            "exempt_minutes": self.exempt_minutes,
+            "status": self.status,
+            "allowed_days_left": self.allowed_days_left,
+            "needed_minutes": self.needed_minutes,
+            "pace_minutes_per_day": self.pace_minutes_per_day,
+            "has_agreement": self.has_agreement,
+            "closed": self.is_closed,
+        }
+
+
+@dataclass
+class _Inputs:
+    """Everything the arithmetic needs, loaded by a fixed number of queries."""
+
+    students: list = field(default_factory=list)
+    minutes: dict = field(default_factory=dict)
+    agreements: dict = field(default_factory=dict)
+    matched: set = field(default_factory=set)
+    exemptions: dict = field(default_factory=dict)
+    calendars: dict = field(default_factory=dict)
+    closes: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+
+
+def _check_select(student_ids_select: Select) -> None:
+    if len(student_ids_select.selected_columns) != 1:
+        raise TypeError("student_ids_select must select one column of student ids")
+
+
+def _load_minutes(months: list[str], ids: Select) -> dict:
+    rows = db.session.execute(
+        select(
+            SessionMonth.student_id,
+            SessionMonth.month,
+            SessionMonth.status,
+            func.sum(SessionMonth.minutes),
+        )
+        .where(
+            SessionMonth.student_id.in_(ids),
+            SessionMonth.month.in_(months),
+            SessionMonth.status.in_(COUNTED),
+        )
+        .group_by(SessionMonth.student_id, SessionMonth.month, SessionMonth.status)
+    )
+    out: dict = defaultdict(dict)
+    for student_id, month, status, total in rows:
+        out[(student_id, month)][status] = int(total or 0)
+    return out
+
+
+def _load_agreements(first: date, last: date, ids: Select, today: date) -> dict:
+    """Return {student_id: [(enterprise_id, AgreementSpan)]} for signed agreements."""
+    # An unsigned (pending) agreement creates no requirement: nobody agreed to it
+    # (agreements.rules.is_signed, expressed in SQL so that no timestamp is loaded).
+    signed = or_(
+        and_(Agreement.student_signed_at.is_not(None), Agreement.enterprise_signed_at.is_not(None)),
+        and_(Agreement.paper_signed_on.is_not(None), Agreement.paper_signed_on <= today),
+    )
+    rows = db.session.execute(
+        select(
+            Agreement.student_id,
+            Agreement.enterprise_id,
+            Agreement.starts_on,
+            Agreement.ends_on,
+            Agreement.terminated_on,
+            Agreement.monthly_hours,
+            Agreement.allow_workdays,
+        ).where(
+            Agreement.student_id.in_(ids),
+            Agreement.starts_on <= last,
+            Agreement.ends_on >= first,
+            signed,
+        )
+    )
+    out: dict = defaultdict(list)
+    spans: dict[tuple, AgreementSpan] = {}
+    for sid, eid, starts, ends, term, hours, workdays in rows:
+        end = effective_end(ends, term)
+        if end < starts:
+            continue
+        key = (starts, end, hours, bool(workdays))
+        # Shared span objects keep the per-month memo small and its lookups cheap.
+        span = spans.get(key)
+        if span is None:
+            span = spans[key] = AgreementSpan(*key)
+        out[sid].append((eid, span))
+    return out
+
+
+def _load_matched(ids: Select) -> set[int]:
+    """Return the students with at least one agreement not cancelled before it began."""
+    rows = db.session.scalars(
+        select(Agreement.student_id)
+        .where(
+            Agreement.student_id.in_(ids),
+            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > Agreement.starts_on),
+        )
+        .distinct()
+    )
+    return set(rows)
+
+
+def _load_exemptions(months: list[str], ids: Select) -> dict:
+    """Return {(student_id, month): (minutes, whole)} of the approved exemptions."""
+    rows = db.session.execute(
+        select(Exemption.student_id, Exemption.month, Exemption.minutes).where(
+            Exemption.student_id.in_(ids),
+            Exemption.month.in_(months),
+            Exemption.revoked_at.is_(None),
+        )
+    )
+    out: dict = {}
+    for sid, month, minutes in rows:
+        total, whole = out.get((sid, month), (0, False))
+        out[(sid, month)] = (total + (minutes or 0), whole or minutes is None)
+    return out
+
+
+def load_closes(months: list[str]) -> dict[str, set[str]]:
+    """Return {month: codes of the unions that closed it} for some months."""
+    rows = db.session.execute(
+        select(MonthClose.month, MonthClose.union_code).where(
+            MonthClose.month.in_(months), MonthClose.closed_at.is_not(None)
+        )
+    )
+    out: dict[str, set[str]] = defaultdict(set)
+    for month, code in rows:
+        out[month].add(code)
+    return out
+
+
+def _load_figures(months: list[str], ids: Select) -> dict:
+    """Return {(student_id, month): (gross, required, confirmed, pending, exempt, status)}."""
+    rows = db.session.execute(
+        select(
+            MonthFigure.student_id,
+            MonthFigure.month,
+            MonthFigure.gross_minutes,
+            MonthFigure.required_minutes,
+            MonthFigure.confirmed_minutes,
+            MonthFigure.pending_minutes,
+            MonthFigure.exempt_minutes,
+            MonthFigure.status,
+        ).where(MonthFigure.student_id.in_(ids), MonthFigure.month.in_(months))
+    )
+    return {(sid, month): tuple(rest) for sid, month, *rest in rows}
+
+
+def _load(months: list[str], ids: Select, today: date, use_stored: bool) -> _Inputs:
+    first, last = month_bounds(months[0])[0], month_bounds(months[-1])[1]
+    inputs = _Inputs()
+    inputs.students = db.session.execute(
+        select(Student.id, Student.name, Student.union_code, Student.phone, Union.path)
+        .join(Union, Union.code == Student.union_code)
+        .where(Student.id.in_(ids))
+        .order_by(Student.id)
+    ).all()
+    inputs.minutes = _load_minutes(months, ids)
+    inputs.agreements = _load_agreements(first, last, ids, today)
+    inputs.matched = _load_matched(ids)
+    inputs.exemptions = _load_exemptions(months, ids)
+    inputs.calendars = calendars_for(months)
+    inputs.closes = load_closes(months)
+    if use_stored and inputs.closes:
+        inputs.figures = _load_figures(months, ids)
+    return inputs
+
+
+def _days_left(today: date, spans: list[AgreementSpan], cal: MonthCalendar) -> int:
+    start = max(today, cal.first)
+    if start > cal.last:
+        return 0
+    ordered = sorted(spans, key=lambda s: s.starts_on)
+    if any(b.starts_on <= a.ends_on for a, b in zip(ordered, ordered[1:], strict=False)):
+        # Overlapping spans (never written by R6, but be exact): count distinct days.
+        return allowed_days_left(today, ordered, cal)
+    return sum(
+        cal.allowed_days(max(start, s.starts_on), s.ends_on, s.allow_workdays) for s in ordered
+    )
+
+
+def _span_key(span: AgreementSpan) -> tuple:
+    return (span.starts_on, span.ends_on, span.monthly_hours, span.allow_workdays)
+
+
+class _Month:
+    """One month's fixed context while rows are made; memoises what students share."""
+
+    def __init__(self, month: str, inputs: _Inputs, today: date, final: bool, cap: float):
+        self.month = month
+        self.inputs = inputs
+        self.today = today
+        self.final = final
+        self.cap = cap
+        self.cal: MonthCalendar = inputs.calendars[month]
+        self.closing = inputs.closes.get(month, set())
+        self.month_over = today > self.cal.last
+        self._closed_paths: dict[str, bool] = {}
+        # Most students of a cohort share their agreement dates: compute those once.
+        self._span_cache: dict[tuple, tuple[int, int]] = {}
+
+    def is_closed(self, path: str) -> bool:
+        """Tell whether a union path lies under a union that closed this month."""
+        if self.final:
+            return True
+        if not self.closing:
+            return False
+        found = self._closed_paths.get(path)
+        if found is None:
+            codes = path.strip("/").split("/")
+            found = self._closed_paths[path] = any(c in self.closing for c in codes)
+        return found
+
+    def span_figures(self, spans: tuple[AgreementSpan, ...], closed: bool) -> tuple[int, int]:
+        """Return (gross minutes, allowed days left) of a set of spans."""
+        key = (spans, closed)
+        found = self._span_cache.get(key)
+        if found is None:
+            gross = gross_requirement_minutes(spans, self.cal)
+            frozen = self.month_over or closed
+            days_left = 0 if frozen else _days_left(self.today, list(spans), self.cal)
+            found = self._span_cache[key] = (gross, days_left)
+        return found
+
+    def row(self, student: tuple) -> MonthRow:
+        """Make one student's row: stored figures for a closed month, else computed."""
+        sid, name, union_code, phone, path = student
+        first, last = self.cal.first, self.cal.last
+        entries = [(e, s) for e, s in self.inputs.agreements.get(sid, ())
+                   if s.starts_on <= last and s.ends_on >= first]  # fmt: skip
+        closed = self.is_closed(path)
+        head = (sid, name, union_code, phone, self.month)
+        tail = {
+            "has_agreement": sid in self.inputs.matched,
+            "union_path": path,
+            "is_closed": closed,
+            "enterprise_ids": tuple(dict.fromkeys(e for e, _ in entries)),
+        }
+        figure = self.inputs.figures.get((sid, self.month)) if closed else None
+        if figure is not None:
+            gross, net, confirmed, pending, exempt, status = figure
+            needed = needed_minutes(net, confirmed, pending)
+            return MonthRow(*head, gross, net, confirmed, pending, exempt, status, 0, needed,
+                            None, **tail, stored=True)  # fmt: skip
+        spans = tuple(s for _, s in entries)
+        if len(spans) > 1:
+            spans = tuple(sorted(spans, key=_span_key))
+        return self._live(head, tail, spans, closed)
+
+    def _live(self, head: tuple, tail: dict, spans: tuple, closed: bool) -> MonthRow:
+        key = (head[0], self.month)
+        gross, days_left = self.span_figures(spans, closed)
+        exempt_total, whole = self.inputs.exemptions.get(key, (0, False))
+        exempt = gross if whole else min(gross, exempt_total)
+        net = net_required_minutes(gross, exempt)
+        minutes = self.inputs.minutes.get(key, _NO_MINUTES)
+        confirmed, pending = minutes.get("confirmed", 0), minutes.get("pending", 0)
+        status = month_status(gross_minutes=gross, exempt_minutes=exempt, confirmed=confirmed,
+                              pending=pending, days_left=days_left, daily_cap_hours=self.cap,
+                              month_over=self.month_over, closed=closed)  # fmt: skip
+        needed = needed_minutes(net, confirmed, pending)
+        return MonthRow(*head, gross, net, confirmed, pending, exempt, status, days_left, needed,
+                        pace_minutes_per_day(needed, days_left), **tail)  # fmt: skip
+
+
+_NO_MINUTES: dict[str, int] = {}
+
+
+def compute_rows_by_month(
+    months: list[str],
+    student_ids_select: Select,
+    *,
+    today: date | None = None,
+    final: bool = False,
+    use_stored: bool = True,
+) -> dict[str, list[MonthRow]]:
+    """Compute month rows for several months at once (same bounded queries).
+
+    `final` treats every month as closed (pending minutes no longer count), as closing
+    does; `use_stored=False` ignores stored figures and recomputes from the records.
+    """
+    _check_select(student_ids_select)
+    months = sorted(set(months))
+    if not months:
+        return {}
+    today = today or clock.today()
+    cap = float(current_app.config.get("DAILY_CAP_HOURS", 8))
+    inputs = _load(months, student_ids_select, today, use_stored)
+    out: dict[str, list[MonthRow]] = {}
+    for month in months:
+        ctx = _Month(month, inputs, today, final, cap)
+        out[month] = [ctx.row(student) for student in inputs.students]
+    return out
+
+
+def compute_month_rows(
+    month: str, student_ids_select: Select, *, today: date | None = None
+) -> list[MonthRow]:
+    """Compute the month rows of the selected students (a select of Student.id)."""
+    return compute_rows_by_month([month], student_ids_select, today=today)[month]
+
+
+def summary(rows: list[MonthRow]) -> dict:
+    """Count rows per status; the compliance rate (R19) and the unmatched count."""
+    counts = {status: 0 for status in STATUSES}
+    required = met = unmatched = 0
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+        if row.required_minutes > 0:
+            required += 1
+            met += row.status == "met"
+        unmatched += not row.has_agreement
+    return {
+        **counts,
+        "compliance_rate": compliance_rate(met, required),
+        "unmatched": unmatched,
+        "total": len(rows),
+        "required_count": required,
+    }
+
+
+def enterprise_month_students(enterprise_id: int, month: str) -> Select:
+    """Select the students whose agreement with an enterprise covers part of a month."""
+    first, last = month_bounds(month)
+    return select(Agreement.student_id).where(
+        Agreement.enterprise_id == enterprise_id,
+        Agreement.starts_on <= last,
+        Agreement.ends_on >= first,
+        or_(
+            Agreement.terminated_on.is_(None),
+            and_(Agreement.terminated_on > first, Agreement.terminated_on > Agreement.starts_on),
+        ),
+    )

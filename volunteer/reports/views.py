@@ -1,0 +1,238 @@
+"""Pages: enterprise monthly report, union summary, certificates and public verification."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from .. import clock
+from ..auth.scope import current_actor, role_required
+from ..calendar.rules import add_months
+from ..errors import DomainError, NotFound, ValidationError
+from ..web_support import attach_errors
+from . import services
+from .chart import compliance_chart_svg
+from .documents import CERTIFICATE_TITLES, hours_text, month_text, percent_text
+from .downloads import attachment
+from .forms import AttestForm, CertificateForm
+from .rules import is_month_over
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.context_processor
+def _report_helpers() -> dict:
+    return {
+        "percent": percent_text,
+        "month_word": month_text,
+        "certificate_title": lambda kind: CERTIFICATE_TITLES.get(kind, kind),
+        "hours1": lambda minutes: hours_text(minutes, 1),
+    }
+
+
+def _month_arg() -> str:
+    """Return ?month= when valid and not in the future, else the current month."""
+    raw = request.args.get("month") or clock.current_month()
+    try:
+        return services.checked_month(raw, clock.today())
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return clock.current_month()
+
+
+def _months_around(month: str) -> dict:
+    current = clock.current_month()
+    later = add_months(month, 1)
+    return {
+        "month": month,
+        "month_label": month_text(month),
+        "prev_month": add_months(month, -1),
+        "next_month": later if later <= current else None,
+        "current_month": current,
+    }
+
+
+# --- enterprise monthly report (R23) -------------------------------------------------
+
+
+@bp.get("/reports/enterprise")
+@role_required("enterprise_staff", "union_staff")
+def enterprise_report_page():
+    actor = current_actor()
+    month = _month_arg()
+    if actor.role == "enterprise_staff":
+        enterprise_id = actor.enterprise_id
+    else:
+        raw = request.args.get("enterprise_id", "")
+        if not raw.isdigit():
+            choices = services.report_enterprise_choices(actor)
+            return render_template(
+                "reports/enterprise_pick.html", choices=choices, **_months_around(month)
+            )
+        enterprise_id = int(raw)
+    report = services.build_enterprise_report(actor, enterprise_id, month)
+    return render_template(
+        "reports/enterprise_report.html",
+        report=report,
+        enterprise_id=enterprise_id,
+        is_enterprise=actor.role == "enterprise_staff",
+        month_over=is_month_over(month, clock.today()),
+        form=AttestForm(),
+        **_months_around(month),
+    )
+
+
+@bp.get("/reports/enterprise/<int:enterprise_id>/<month>.<any(csv, xlsx, pdf):fmt>")
+@role_required("enterprise_staff", "union_staff")
+def enterprise_report_download(enterprise_id: int, month: str, fmt: str):
+    download = services.download_enterprise_report(current_actor(), enterprise_id, month, fmt)
+    return attachment(download)
+
+
+@bp.post("/reports/enterprise/<int:enterprise_id>/<month>/attest")
+@role_required("enterprise_staff")
+def attest(enterprise_id: int, month: str):
+    actor = current_actor()
+    services.report_enterprise(actor, enterprise_id)
+    form = AttestForm()
+    back = url_for("reports.enterprise_report_page", month=month)
+    if not form.validate_on_submit():
+        flash(_("请先勾选确认，再签字确认。"), "error")
+        return redirect(back)
+    try:
+        _attestation, created = services.attest_month(actor, enterprise_id, month)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(back)
+    if created:
+        flash(_("已签字确认本月名单。此后本月的服务记录不能再确认或修改。"), "success")
+    else:
+        flash(_("本月已签字确认过。"), "info")
+    return redirect(back)
+
+
+# --- union summary (R24) -------------------------------------------------------------
+
+
+@bp.get("/reports")
+@role_required("union_staff")
+def union_summary():
+    actor = current_actor()
+    month = _month_arg()
+    code = request.args.get("union_code") or actor.union_code
+    summary = services.build_union_summary(actor, code, month)
+    # The SVG is built from escaped values by chart.py: safe to inline (no script).
+    chart = Markup(compliance_chart_svg(summary.history))  # noqa: S704
+    # A phone gets its own drawing of the last six months: twelve labels would collide.
+    narrow = Markup(compliance_chart_svg(summary.history[-6:], width=360, height=230))  # noqa: S704
+    return render_template(
+        "reports/union_summary.html",
+        summary=summary,
+        chart=chart,
+        chart_narrow=narrow,
+        is_own=summary.union_code == actor.union_code,
+        own_union_code=actor.union_code,
+        **_months_around(month),
+    )
+
+
+@bp.get("/reports/unions/<code>/<month>.<any(csv, xlsx):fmt>")
+@role_required("union_staff")
+def union_summary_download(code: str, month: str, fmt: str):
+    return attachment(services.download_union_summary(current_actor(), code, month, fmt))
+
+
+# --- certificates (R25) --------------------------------------------------------------
+
+
+def _issue_from_form(actor, student_id: int, form: CertificateForm):
+    """Issue a certificate from a submitted form; return it, or None with errors shown."""
+    try:
+        return services.issue_certificate(
+            actor, student_id, form.from_month.data, form.to_month.data, form.kind.data or None
+        )
+    except DomainError as exc:
+        attach_errors(form, exc)
+        return None
+
+
+def _certificate_form(student_id: int) -> CertificateForm:
+    form = CertificateForm()
+    if not form.is_submitted():
+        form.from_month.data, form.to_month.data = services.default_period(
+            student_id, clock.today()
+        )
+    return form
+
+
+@bp.route("/certificates", methods=["GET", "POST"])
+@role_required("student")
+def my_certificates():
+    actor = current_actor()
+    student = services.certificate_student(actor, actor.student_id)
+    form = _certificate_form(student.id)
+    if form.validate_on_submit():
+        certificate = _issue_from_form(actor, student.id, form)
+        if certificate is not None:
+            flash(_("证明已出具，可下载 PDF。"), "success")
+            return redirect(url_for("reports.my_certificates"))
+    certificates = services.list_certificates(actor, student.id)
+    return render_template(
+        "reports/my_certificates.html",
+        student=student,
+        certificates=certificates,
+        form=form,
+        current_month=clock.current_month(),
+    )
+
+
+@bp.route("/reports/students/<int:student_id>/certificates", methods=["GET", "POST"])
+@role_required("union_staff")
+def student_certificates(student_id: int):
+    actor = current_actor()
+    student = services.certificate_student(actor, student_id)
+    form = _certificate_form(student.id)
+    if form.validate_on_submit():
+        certificate = _issue_from_form(actor, student.id, form)
+        if certificate is not None:
+            flash(_("证明已出具。"), "success")
+            return redirect(url_for("reports.student_certificates", student_id=student.id))
+    certificates = services.list_certificates(actor, student.id)
+    return render_template(
+        "reports/student_certificates.html",
+        student=student,
+        certificates=certificates,
+        form=form,
+        current_month=clock.current_month(),
+    )
+
+
+@bp.get("/reports/certificates")
+@role_required("union_staff")
+def union_certificates():
+    actor = current_actor()
+    q = (request.args.get("q") or "").strip()[:50]
+    pairs = services.search_certificates(actor, q or None)
+    return render_template(
+        "reports/union_certificates.html",
+        q=q,
+        students=services.students_named(actor, q),
+        certificates=[certificate for certificate, _student in pairs],
+        names={certificate.id: student.name for certificate, student in pairs},
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@role_required("student", "union_staff")
+def certificate_download(certificate_id: int):
+    return attachment(services.download_certificate(current_actor(), certificate_id))
+
+
+@bp.get("/verify/<code>")
+def verify_page(code: str):
+    try:
+        facts = services.verify_certificate(code)
+    except NotFound:
+        return render_template("reports/verify.html", facts=None, code=code[:40]), 404
+    return render_template("reports/verify.html", facts=facts, code=code)

@@ -1,0 +1,175 @@
+"""Pure checks for a student's profile and aid records (R26): values in, clean values out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from volunteer.errors import ValidationError
+from volunteer.students.identity import normalize_id_number, normalize_phone
+
+AID_CATEGORIES = ("regular", "key_university")
+# Limits mirror the columns of students.models.Student.
+TEXT_LIMITS = {
+    "name": (50, True),
+    "university": (100, True),
+    "university_city": (50, False),
+    "major": (100, False),
+    "home_city": (50, False),
+    "union_code": (32, True),
+    "family_hardship": (2000, False),
+}
+LABELS = {
+    "name": "姓名",
+    "university": "学校",
+    "university_city": "学校所在城市",
+    "major": "专业",
+    "home_city": "家庭所在城市",
+    "union_code": "所属工会",
+    "family_hardship": "家庭困难情况",
+}
+EARLIEST_ENROLLMENT = 1990
+LATEST_ENROLLMENT = 2100
+EARLIEST_AID_YEAR = 2000
+MAX_AID_YUAN = 1_000_000
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Where Shaanxi's universities are, so that matching (R7) can use the university's city
+# when staff leave it blank. Anything not listed stays blank rather than guessed.
+UNIVERSITY_CITIES = {
+    "西北大学": "西安",
+    "西安交通大学": "西安",
+    "西北工业大学": "西安",
+    "西安电子科技大学": "西安",
+    "长安大学": "西安",
+    "陕西师范大学": "西安",
+    "陕西科技大学": "西安",
+    "西北政法大学": "西安",
+    "西安外国语大学": "西安",
+    "西北农林科技大学": "咸阳",
+    "延安大学": "延安",
+    "陕西理工大学": "汉中",
+    "宝鸡文理学院": "宝鸡",
+    "咸阳师范学院": "咸阳",
+    "渭南师范学院": "渭南",
+    "榆林学院": "榆林",
+    "安康学院": "安康",
+    "商洛学院": "商洛",
+    "铜川职业技术学院": "铜川",
+}
+_CITY_PREFIXES = ("西安", "宝鸡", "咸阳", "铜川", "渭南", "延安", "汉中", "榆林", "安康", "商洛")
+
+
+def university_city(university: str | None) -> str | None:
+    """Return the city of a known university (or one named after its city), else None."""
+    if not university:
+        return None
+    if university in UNIVERSITY_CITIES:
+        return UNIVERSITY_CITIES[university]
+    for city in _CITY_PREFIXES:
+        if university.startswith(city):
+            return city
+    return None
+
+
+def _clean_text(field: str, value: Any) -> str | None:
+    """Return trimmed text (None when empty and optional), or raise ValueError."""
+    limit, required = TEXT_LIMITS[field]
+    label = LABELS[field]
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValueError(f"{label}应为文本")
+    text = value.strip()
+    if not text:
+        if required:
+            raise ValueError(f"请填写{label}")
+        return None
+    if _CONTROL_RE.search(text):
+        raise ValueError(f"{label}含有不可见的控制字符")
+    if len(text) > limit:
+        raise ValueError(f"{label}不能超过{limit}个字")
+    return text
+
+
+def _clean_year(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("入学年份应为整数")
+    if not EARLIEST_ENROLLMENT <= value <= LATEST_ENROLLMENT:
+        raise ValueError(f"入学年份应在{EARLIEST_ENROLLMENT}–{LATEST_ENROLLMENT}之间")
+    return value
+
+
+def _clean_one(field: str, value: Any, today: date) -> Any:
+    """Return the clean value of one profile field, or raise ValueError/ValidationError."""
+    if field == "id_number":
+        return normalize_id_number(value, today=today)
+    if field == "phone":
+        return normalize_phone(value)
+    if field == "enrollment_year":
+        return _clean_year(value)
+    return _clean_text(field, value)
+
+
+PROFILE_FIELDS = ("name", "id_number", "phone", "university", "university_city", "major",
+                  "enrollment_year", "home_city", "union_code", "family_hardship")  # fmt: skip
+
+
+def clean_profile(
+    values: Mapping[str, Any], *, today: date, partial: bool = False
+) -> dict[str, Any]:
+    """Return the profile's clean values; raise one ValidationError naming every bad field.
+
+    With `partial`, only the fields present in `values` are checked and returned.
+    """
+    clean: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for field in PROFILE_FIELDS:
+        if partial and field not in values:
+            continue
+        try:
+            clean[field] = _clean_one(field, values.get(field), today)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend((exc.fields or {}).get(field, [exc.message]))
+        except ValueError as exc:
+            errors.setdefault(field, []).append(str(exc))
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationError(first, fields=errors)
+    if "university" in clean and not clean.get("university_city") and not partial:
+        clean["university_city"] = university_city(clean["university"])
+    return clean
+
+
+def clean_aid(
+    year: Any, amount_yuan: Any, category: Any, note: Any, *, today: date
+) -> dict[str, Any]:
+    """Return a clean aid record (year, amount_yuan, category, note) or raise ValidationError."""
+    errors: dict[str, list[str]] = {}
+    latest = today.year + 1
+    if isinstance(year, bool) or not isinstance(year, int):
+        errors["year"] = ["年度应为整数"]
+    elif not EARLIEST_AID_YEAR <= year <= latest:
+        errors["year"] = [f"年度应在{EARLIEST_AID_YEAR}–{latest}之间"]
+    if isinstance(amount_yuan, bool) or not isinstance(amount_yuan, int):
+        errors["amount_yuan"] = ["金额应为整数（元）"]
+    elif not 0 <= amount_yuan <= MAX_AID_YUAN:
+        errors["amount_yuan"] = [f"金额应在0–{MAX_AID_YUAN}元之间"]
+    if category not in AID_CATEGORIES:
+        errors["category"] = ["类别应为普通高校或985/211高校"]
+    if note is not None and not isinstance(note, str):
+        errors["note"] = ["备注应为文本"]
+    elif note and len(note.strip()) > 200:
+        errors["note"] = ["备注不能超过200个字"]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationError(first, fields=errors)
+    return {
+        "year": year,
+        "amount_yuan": amount_yuan,
+        "category": category,
+        "note": (note or "").strip() or None,
+    }
