@@ -162,7 +162,11 @@ class ScanUser(FastHttpUser):
                 sched.outcomes[data.get("result", str(code))] += 1
                 resp.success()
                 return
-            err = (data.get("error") or {}).get("code", str(code)) if isinstance(data, dict) else str(code)
+            err = (
+                (data.get("error") or {}).get("code", str(code))
+                if isinstance(data, dict)
+                else str(code)
+            )
             sched.outcomes[err] += 1
             # Keep the simulated student in step with the server, then report the failure.
             if err == "already_checked_in":

@@ -46,7 +46,18 @@ CITY_NAMES = {
 }  # fmt: skip
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫宇浩然子涵欣怡梓轩一诺雨泽思远佳琪晨阳博文嘉怡俊杰"
-MAJORS = ["计算机科学与技术", "会计学", "机械工程", "护理学", "汉语言文学", "电气工程", "市场营销", "农学", "土木工程", "英语"]
+MAJORS = [
+    "计算机科学与技术",
+    "会计学",
+    "机械工程",
+    "护理学",
+    "汉语言文学",
+    "电气工程",
+    "市场营销",
+    "农学",
+    "土木工程",
+    "英语",
+]
 INDUSTRIES = ["制造业", "信息技术", "零售", "医疗卫生", "教育", "餐饮", "物流", "农业", "金融"]
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -134,7 +145,9 @@ class Province:
         self.window_start = date.fromisoformat(self.month_list[0] + "-01")
         self.ends_on = date(self.today.year + (self.today.month >= 7), 6, 30)
         self.calendars = {m: MonthCalendar.for_month(m, {}) for m in self.month_list}
-        self.created = _naive(datetime.combine(self.window_start, datetime.min.time(), TZ)) - timedelta(days=30)
+        self.created = _naive(
+            datetime.combine(self.window_start, datetime.min.time(), TZ)
+        ) - timedelta(days=30)
         self.cities = [c[0] for c in CITIES]
         self.student_city: list[str] = []
         self.enterprise_city: dict[int, str] = {}
@@ -163,7 +176,11 @@ class Province:
         self.by_city: dict[str, list[int]] = {c: [] for c in self.cities}
         for i in range(regular):
             eid = next(ids)
-            city = self.cities[i] if i < len(self.cities) else self.rng.choices(self.cities, weights=weights)[0]
+            city = (
+                self.cities[i]
+                if i < len(self.cities)
+                else self.rng.choices(self.cities, weights=weights)[0]
+            )
             self.enterprise_city[eid] = city
             self.by_city[city].append(eid)
         self.regular_ids = [e for ids_ in self.by_city.values() for e in ids_]
@@ -179,7 +196,11 @@ class Province:
                 self.assigned[sid] = self.big_id
             else:
                 city = self.student_city[sid - 1]
-                pool = self.by_city[city] if self.rng.random() < 0.9 and self.by_city[city] else self.regular_ids
+                pool = (
+                    self.by_city[city]
+                    if self.rng.random() < 0.9 and self.by_city[city]
+                    else self.regular_ids
+                )
                 self.assigned[sid] = self.rng.choice(pool)
 
     # -- tables ----------------------------------------------------------------------
@@ -206,7 +227,9 @@ class Province:
     def sites(self) -> Iterator[tuple]:
         sid = 0
         for eid in self.enterprise_city:
-            count = self.plan.scan_sites if eid in self.kiosk_ids else self.plan.sites_per_enterprise
+            count = (
+                self.plan.scan_sites if eid in self.kiosk_ids else self.plan.sites_per_enterprise
+            )
             self.enterprise_sites[eid] = []
             for k in range(count):
                 sid += 1
@@ -227,7 +250,11 @@ class Province:
             body = f"{area[city]}{born:%Y%m%d}{i % 900 + 100:03d}"
             number = body + ric.calc_check_digit(body)
             text, key_id = cipher.encrypt(number)
-            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+            name = (
+                rng.choice(SURNAMES)
+                + rng.choice(GIVEN)
+                + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+            )
             yield (sid, name, text, key_id, cipher.lookup_hash(number), mask_id_number(number),
                    f"13{sid:09d}", rng.choice(unis[city]), CITY_NAMES[city], rng.choice(MAJORS),
                    2022 + sid % 4, CITY_NAMES[rng.choice(self.cities)], city, None,
@@ -242,7 +269,22 @@ class Province:
     def users(self) -> Iterator[tuple]:
         h, c = self.plan.password_hash, self.created
         uid = 1
-        yield (uid, "sx_admin", h, "union_staff", "省总管理员", "SX", None, None, False, True, 1, c, c, None)
+        yield (
+            uid,
+            "sx_admin",
+            h,
+            "union_staff",
+            "省总管理员",
+            "SX",
+            None,
+            None,
+            False,
+            True,
+            1,
+            c,
+            c,
+            None,
+        )
         for code, name, *_ in CITIES:
             uid += 1
             yield (uid, f"{code.lower()}_staff", h, "union_staff", f"{name}工作人员", code,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import csv
 import json
 import os
@@ -44,7 +45,10 @@ def database_exists(name: str) -> bool:
     import psycopg
 
     with psycopg.connect(f"{seeding.PG_SERVER}/postgres", autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            is not None
+        )
 
 
 def ensure_province(name: str, students: int, *, reseed: bool = False) -> dict:
@@ -78,10 +82,8 @@ def _stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=5)
 
 
@@ -159,7 +161,9 @@ def fetch_tokens(base: str, meta: dict, count: int, budget_s: float = 300) -> di
     tokens: dict[str, str] = json.loads(stash.read_text()) if stash.exists() else {}
     if tokens:
         probe = next(iter(tokens.values()))
-        r = requests.get(base + "/api/v1/me", headers={"Authorization": f"Bearer {probe}"}, timeout=10)
+        r = requests.get(
+            base + "/api/v1/me", headers={"Authorization": f"Bearer {probe}"}, timeout=10
+        )
         if r.status_code != 200:
             tokens = {}  # a reseeded database: the stash is stale
     wanted = [row["username"] for row in meta["scan_pool"][:count] if row["username"] not in tokens]
@@ -249,8 +253,10 @@ def scan_benchmark(meta: dict, args: argparse.Namespace) -> dict:
               f"rate limits {'on (Redis)' if ratelimit else 'off'}")  # fmt: skip
         env = {"BENCH_POOL": str(pool_path), "BENCH_SCAN_REPORT": str(RESULTS / "scan_report.json")}
         ceiling = run_locust("HealthUser", base, args.users, args.ceiling_seconds, "ceiling", env)
+        ceiling["load_avg_1m"] = round(os.getloadavg()[0], 2)
         print(f"ceiling /healthz: {ceiling['rps']} req/s, p99 {ceiling['p99']} ms")
         scan = run_locust("ScanUser", base, args.users, args.scan_seconds, "scan", env)
+        scan["load_avg_1m"] = round(os.getloadavg()[0], 2)
         report_path = RESULTS / "scan_report.json"
         scan["report"] = json.loads(report_path.read_text()) if report_path.exists() else {}
         print(f"scan: {scan['rps']} req/s, p99 {scan['p99']} ms, failures {scan['failures']}")
@@ -271,12 +277,12 @@ def print_tables(result: dict) -> str:
         s = result["scan_load"]
         lines += [f"### Scan load ({s['users']} concurrent, gunicorn {s['workers']} workers, "
                   f"PostgreSQL, {result['scan_db']})", "",
-                  "| endpoint | req/s | p50 ms | p95 ms | p99 ms | failures |",
-                  "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+                  "| endpoint | req/s | p50 ms | p95 ms | p99 ms | failures | load avg |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
         for label, key in (("GET /healthz (ceiling)", "ceiling"), ("POST /api/v1/scan", "scan")):
             f = s[key]
             lines.append(f"| {label} | {f['rps']} | {f['p50']:.0f} | {f['p95']:.0f} | "
-                         f"{f['p99']:.0f} | {f['failures']}/{f['requests']} |")  # fmt: skip
+                         f"{f['p99']:.0f} | {f['failures']}/{f['requests']} | {f.get('load_avg_1m', '')} |")  # fmt: skip
         target = "met" if s["ratio"] >= 0.5 and s["scan"]["p99"] < 100 else "MISSED"
         lines += ["", f"scan ÷ ceiling = **{s['ratio']:.2f}** (target ≥ 0.50, p99 < 100 ms: {target})",
                   f"scan outcomes: {s['scan'].get('report', {}).get('outcomes')}", ""]  # fmt: skip
@@ -284,20 +290,27 @@ def print_tables(result: dict) -> str:
         from bench.scale import markdown_table
 
         lines += markdown_table(result["scale"])
+    lines.append(f"load average (1 min) at start: {result['load_avg_at_start'][0]:.1f} on 2 cores")
     text = "\n".join(lines)
     print(text)
     return text
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small provinces, short runs (make bench)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small provinces, short runs (make bench)"
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--pool", type=int, default=None, help="students with tokens for the scan")
     parser.add_argument("--scan-seconds", type=int, default=None)
     parser.add_argument("--ceiling-seconds", type=int, default=None)
-    parser.add_argument("--sizes", default=None, help="students per province for data scale, e.g. 1000,10000,50000")
+    parser.add_argument(
+        "--sizes", default=None, help="students per province for data scale, e.g. 1000,10000,50000"
+    )
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per request")
     parser.add_argument("--skip-scan", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
@@ -305,15 +318,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args(argv)
     quick = args.quick
-    sizes = [int(s) for s in (args.sizes or ("1000,5000" if quick else "1000,10000,50000")).split(",")]
-    args.pool = args.pool or (600 if quick else 3000)
+    sizes = [
+        int(s) for s in (args.sizes or ("1000,3000" if quick else "1000,10000,50000")).split(",")
+    ]
+    args.pool = args.pool or (400 if quick else 3000)
     args.scan_seconds = args.scan_seconds or (20 if quick else 30)
     args.ceiling_seconds = args.ceiling_seconds or (15 if quick else 30)
-    repeat = args.repeat or (2 if quick else 3)
+    repeat = args.repeat or (1 if quick else 3)
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
     provinces = {n: ensure_province(db_name(n), n, reseed=args.reseed) for n in sizes}
-    result: dict = {"quick": quick, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    result: dict = {"quick": quick, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "load_avg_at_start": os.getloadavg()}  # fmt: skip
     if not args.skip_scan:
         biggest = max(sizes)
         result["scan_db"] = db_name(biggest)
@@ -321,9 +337,10 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_scale:
         from bench.scale import measure_province
 
-        # Slow requests are profiled (pyinstrument) on the biggest province only.
+        # Slow requests are profiled (pyinstrument) on the biggest province of a full run.
         result["scale"] = {
-            n: measure_province(provinces[n], repeat=repeat, profile=n == max(sizes)) for n in sizes
+            n: measure_province(provinces[n], repeat=repeat, profile=not quick and n == max(sizes))
+            for n in sizes
         }
     result["elapsed_s"] = round(time.time() - started, 1)
     out = RESULTS / ("quick.json" if quick else "full.json")

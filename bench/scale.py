@@ -103,7 +103,7 @@ def _url(app, kind: str, target) -> str | None:
         return url_for(endpoint, **values)
 
 
-def measure_province(meta: dict, repeat: int = 3, profile: bool = True) -> dict:
+def measure_province(meta: dict, repeat: int = 3, profile: bool = True, only: str = "") -> dict:
     """Time every request of `_requests` against one province; return label → figures."""
     from volunteer.extensions import db
 
@@ -117,6 +117,8 @@ def measure_province(meta: dict, repeat: int = 3, profile: bool = True) -> dict:
     counting = Counting(engine)
     clients = _clients(app, meta)
     for label, who, kind, target in _requests(meta):
+        if only not in label:
+            continue
         url = _url(app, kind, target)
         if url is None:
             out[label] = {"status": "absent"}
@@ -203,7 +205,9 @@ def markdown_table(scale: dict) -> list[str]:
         for n in sizes:
             fig = scale[n].get(label, {})
             if "median_s" in fig:
-                cells.append(f"{fig['median_s'] * 1000:.0f} ({fig['cpu_s'] * 1000:.0f}) / {fig['statements']}")
+                cells.append(
+                    f"{fig['median_s'] * 1000:.0f} ({fig['cpu_s'] * 1000:.0f}) / {fig['statements']}"
+                )
                 ms.append(fig["median_s"])
             else:
                 cells.append(str(fig.get("status", "—")))
@@ -213,13 +217,16 @@ def markdown_table(scale: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", required=True, help="a seeded bench database, e.g. bench_10k")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--only", default="", help="measure the requests whose label contains this")
     args = parser.parse_args(argv)
     meta = json.loads(seeding.sidecar_path(seeding.pg_url(args.db)).read_text())
-    result = measure_province(meta, repeat=args.repeat, profile=not args.no_profile)
+    result = measure_province(meta, repeat=args.repeat, profile=not args.no_profile, only=args.only)
     print("\n".join(markdown_table({meta["plan"]["students"]: result})))
 
 

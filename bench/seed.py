@@ -304,7 +304,9 @@ def sidecar_path(url: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--db", help="PostgreSQL database name on 127.0.0.1 (dropped and recreated)")
     where.add_argument("--database-url", help="any URL, e.g. sqlite:////tmp/bench.sqlite")
@@ -318,8 +320,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="kiosk pool (internship agreements); default min(students/4, 3000)")  # fmt: skip
     parser.add_argument("--scan-sites", type=int, default=6, help="sites per kiosk enterprise")
     parser.add_argument("--id-key", default=DEFAULT_ID_KEY, help="ID_ENCRYPTION_KEY of the app")
-    parser.add_argument("--open-months", type=int, default=2,
-                        help="months left open (the rest are closed for SX); default 2")
+    parser.add_argument(
+        "--open-months",
+        type=int,
+        default=2,
+        help="months left open (the rest are closed for SX); default 2",
+    )
     parser.add_argument("--random-seed", type=int, default=20261128)
     args = parser.parse_args(argv)
     url = pg_url(args.db) if args.db else args.database_url

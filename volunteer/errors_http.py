@@ -85,6 +85,29 @@ def handle_csrf(exc: CSRFError):
     return _page(400, "csrf_failed", message)
 
 
+# Database refusals that mean "busy, retry" (a lost race) or "value out of range".
+RETRYABLE = ("database is locked", "deadlock detected", "could not serialize", "lock not available")
+
+
+def handle_database_error(exc: Exception):
+    """Answer a lost lock race with 409 conflict and an out-of-range value with 400."""
+    from sqlalchemy.exc import DataError
+
+    from .extensions import db
+
+    db.session.rollback()
+    text = str(getattr(exc, "orig", exc)).lower()
+    if isinstance(exc, DataError):
+        status, code, message = 400, "bad_request", _("输入的值超出范围或格式不正确。")
+    elif any(marker in text for marker in RETRYABLE):
+        status, code, message = 409, "conflict", _("系统繁忙，请重试。")
+    else:
+        return handle_unexpected(exc)
+    if _wants_json():
+        return _json(status, code, message)
+    return _page(status, code, message)
+
+
 def handle_unexpected(exc: Exception):
     """Log and answer 500 without leaking details."""
     from .extensions import db
@@ -103,5 +126,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http_error)
+    from sqlalchemy.exc import DataError, OperationalError
+
+    app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(DataError, handle_database_error)
     if not app.config.get("PROPAGATE_EXCEPTIONS_IN_TESTS"):
         app.register_error_handler(Exception, handle_unexpected)

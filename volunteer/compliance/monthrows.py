@@ -95,7 +95,6 @@ class _Inputs:
     students: list = field(default_factory=list)
     minutes: dict = field(default_factory=dict)
     agreements: dict = field(default_factory=dict)
-    matched: set = field(default_factory=set)
     exemptions: dict = field(default_factory=dict)
     calendars: dict = field(default_factory=dict)
     closes: dict = field(default_factory=dict)
@@ -108,7 +107,7 @@ def _check_select(student_ids_select: Select) -> None:
 
 
 def _load_minutes(months: list[str], ids: Select) -> dict:
-    rows = db.session.execute(
+    rows = _rows(
         select(
             SessionMonth.student_id,
             SessionMonth.month,
@@ -136,7 +135,7 @@ def _load_agreements(first: date, last: date, ids: Select, today: date) -> dict:
         and_(Agreement.student_signed_at.is_not(None), Agreement.enterprise_signed_at.is_not(None)),
         and_(Agreement.paper_signed_on.is_not(None), Agreement.paper_signed_on <= today),
     )
-    rows = db.session.execute(
+    rows = _rows(
         select(
             Agreement.student_id,
             Agreement.enterprise_id,
@@ -167,22 +166,34 @@ def _load_agreements(first: date, last: date, ids: Select, today: date) -> dict:
     return out
 
 
-def _load_matched(ids: Select) -> set[int]:
-    """Return the students with at least one agreement not cancelled before it began."""
-    rows = db.session.scalars(
-        select(Agreement.student_id)
+def _load_students(ids: Select) -> list[tuple]:
+    """Return (id, name, union_code, phone, union path, has_agreement) per student."""
+    # "Matched": at least one agreement not cancelled before it began (R19 lists the
+    # others apart); asked per student inside the same query.
+    matched = (
+        select(Agreement.id)
         .where(
-            Agreement.student_id.in_(ids),
+            Agreement.student_id == Student.id,
             or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > Agreement.starts_on),
         )
-        .distinct()
+        .exists()
     )
-    return set(rows)
+    rows = _rows(
+        select(Student.id, Student.name, Student.union_code, Student.phone, matched)
+        .where(Student.id.in_(ids))
+        .order_by(Student.id)
+    ).all()
+    # Unions are few: their paths come in one small query instead of a join per row.
+    paths = dict(_rows(select(Union.code, Union.path)))
+    return [
+        (sid, name, code, phone, paths.get(code, ""), bool(has))
+        for sid, name, code, phone, has in rows
+    ]
 
 
 def _load_exemptions(months: list[str], ids: Select) -> dict:
     """Return {(student_id, month): (minutes, whole)} of the approved exemptions."""
-    rows = db.session.execute(
+    rows = _rows(
         select(Exemption.student_id, Exemption.month, Exemption.minutes).where(
             Exemption.student_id.in_(ids),
             Exemption.month.in_(months),
@@ -198,7 +209,7 @@ def _load_exemptions(months: list[str], ids: Select) -> dict:
 
 def load_closes(months: list[str]) -> dict[str, set[str]]:
     """Return {month: codes of the unions that closed it} for some months."""
-    rows = db.session.execute(
+    rows = _rows(
         select(MonthClose.month, MonthClose.union_code).where(
             MonthClose.month.in_(months), MonthClose.closed_at.is_not(None)
         )
@@ -211,7 +222,7 @@ def load_closes(months: list[str]) -> dict[str, set[str]]:
 
 def _load_figures(months: list[str], ids: Select) -> dict:
     """Return {(student_id, month): (gross, required, confirmed, pending, exempt, status)}."""
-    rows = db.session.execute(
+    rows = _rows(
         select(
             MonthFigure.student_id,
             MonthFigure.month,
@@ -226,18 +237,20 @@ def _load_figures(months: list[str], ids: Select) -> dict:
     return {(sid, month): tuple(rest) for sid, month, *rest in rows}
 
 
+def _rows(stmt: Select) -> list:
+    """Run a read on the session's connection as Core: no ORM row processing, which
+    at province scale costs more than the queries (the session is flushed first)."""
+    return db.session.connection().execute(stmt).all()
+
+
 def _load(months: list[str], ids: Select, today: date, use_stored: bool) -> _Inputs:
     first, last = month_bounds(months[0])[0], month_bounds(months[-1])[1]
+    # Pending changes (e.g. a correction before note_change) must be seen.
+    db.session.flush()
     inputs = _Inputs()
-    inputs.students = db.session.execute(
-        select(Student.id, Student.name, Student.union_code, Student.phone, Union.path)
-        .join(Union, Union.code == Student.union_code)
-        .where(Student.id.in_(ids))
-        .order_by(Student.id)
-    ).all()
+    inputs.students = _load_students(ids)
     inputs.minutes = _load_minutes(months, ids)
     inputs.agreements = _load_agreements(first, last, ids, today)
-    inputs.matched = _load_matched(ids)
     inputs.exemptions = _load_exemptions(months, ids)
     inputs.calendars = calendars_for(months)
     inputs.closes = load_closes(months)
@@ -275,6 +288,8 @@ class _Month:
         self.cal: MonthCalendar = inputs.calendars[month]
         self.closing = inputs.closes.get(month, set())
         self.month_over = today > self.cal.last
+        # Agreements were loaded for exactly this month: no need to filter them again.
+        self.single = len(inputs.calendars) == 1
         self._closed_paths: dict[str, bool] = {}
         # Most students of a cohort share their agreement dates: compute those once.
         self._span_cache: dict[tuple, tuple[int, int]] = {}
@@ -304,45 +319,43 @@ class _Month:
 
     def row(self, student: tuple) -> MonthRow:
         """Make one student's row: stored figures for a closed month, else computed."""
-        sid, name, union_code, phone, path = student
-        first, last = self.cal.first, self.cal.last
-        entries = [(e, s) for e, s in self.inputs.agreements.get(sid, ())
-                   if s.starts_on <= last and s.ends_on >= first]  # fmt: skip
+        sid, name, union_code, phone, path, matched = student
+        entries = self.inputs.agreements.get(sid, ())
+        if entries and not self.single:
+            first, last = self.cal.first, self.cal.last
+            entries = [(e, s) for e, s in entries if s.starts_on <= last and s.ends_on >= first]
         closed = self.is_closed(path)
-        head = (sid, name, union_code, phone, self.month)
-        tail = {
-            "has_agreement": sid in self.inputs.matched,
-            "union_path": path,
-            "is_closed": closed,
-            "enterprise_ids": tuple(dict.fromkeys(e for e, _ in entries)),
-        }
+        if len(entries) == 1:
+            enterprise_ids: tuple[int, ...] = (entries[0][0],)
+            spans: tuple[AgreementSpan, ...] = (entries[0][1],)
+        else:
+            enterprise_ids = tuple(dict.fromkeys(e for e, _ in entries))
+            spans = tuple(sorted((s for _, s in entries), key=_span_key))
         figure = self.inputs.figures.get((sid, self.month)) if closed else None
         if figure is not None:
             gross, net, confirmed, pending, exempt, status = figure
             needed = needed_minutes(net, confirmed, pending)
-            return MonthRow(*head, gross, net, confirmed, pending, exempt, status, 0, needed,
-                            None, **tail, stored=True)  # fmt: skip
-        spans = tuple(s for _, s in entries)
-        if len(spans) > 1:
-            spans = tuple(sorted(spans, key=_span_key))
-        return self._live(head, tail, spans, closed)
-
-    def _live(self, head: tuple, tail: dict, spans: tuple, closed: bool) -> MonthRow:
-        key = (head[0], self.month)
-        gross, days_left = self.span_figures(spans, closed)
-        exempt_total, whole = self.inputs.exemptions.get(key, (0, False))
-        exempt = gross if whole else min(gross, exempt_total)
-        net = net_required_minutes(gross, exempt)
-        minutes = self.inputs.minutes.get(key, _NO_MINUTES)
-        confirmed, pending = minutes.get("confirmed", 0), minutes.get("pending", 0)
-        status = month_status(gross_minutes=gross, exempt_minutes=exempt, confirmed=confirmed,
-                              pending=pending, days_left=days_left, daily_cap_hours=self.cap,
-                              month_over=self.month_over, closed=closed)  # fmt: skip
-        needed = needed_minutes(net, confirmed, pending)
-        return MonthRow(*head, gross, net, confirmed, pending, exempt, status, days_left, needed,
-                        pace_minutes_per_day(needed, days_left), **tail)  # fmt: skip
+            days_left, pace = 0, None
+        else:
+            gross, days_left = self.span_figures(spans, closed)
+            key = (sid, self.month)
+            exempt_total, whole = self.inputs.exemptions.get(key, _NO_EXEMPTION)
+            exempt = gross if whole else min(gross, exempt_total)
+            net = net_required_minutes(gross, exempt)
+            minutes = self.inputs.minutes.get(key, _NO_MINUTES)
+            confirmed, pending = minutes.get("confirmed", 0), minutes.get("pending", 0)
+            status = month_status(gross_minutes=gross, exempt_minutes=exempt,
+                                  confirmed=confirmed, pending=pending, days_left=days_left,
+                                  daily_cap_hours=self.cap, month_over=self.month_over,
+                                  closed=closed)  # fmt: skip
+            needed = needed_minutes(net, confirmed, pending)
+            pace = pace_minutes_per_day(needed, days_left)
+        return MonthRow(sid, name, union_code, phone, self.month, gross, net, confirmed,
+                        pending, exempt, status, days_left, needed, pace, matched, path,
+                        closed, figure is not None, enterprise_ids)  # fmt: skip
 
 
+_NO_EXEMPTION = (0, False)
 _NO_MINUTES: dict[str, int] = {}
 
 
