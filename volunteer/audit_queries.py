@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 from .audit import ENTITIES, AuditEntry
 from .auth.models import User
 from .auth.scope import actor_union
-from .errors import ValidationError
+from .errors import N_, ValidationError
 
 
 def audit_entries(
@@ -31,7 +31,7 @@ def audit_entries(
     )
     if entity:
         if entity not in ENTITIES:
-            raise ValidationError.field("entity", "未知的对象类型。")
+            raise ValidationError.field("entity", N_("未知的对象类型。"))
         stmt = stmt.where(AuditEntry.entity == entity)
     if entity_id:
         stmt = stmt.where(AuditEntry.entity_id == entity_id[:64])
@@ -51,7 +51,7 @@ def parse_since(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ValidationError.field("since", "应为 ISO 8601 日期或时间。") from exc
+        raise ValidationError.field("since", N_("应为 ISO 8601 日期或时间。")) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.business_tz())
     return parsed

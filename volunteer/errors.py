@@ -5,6 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 
+class Text(str):
+    """A message in Chinese that remembers its msgid and values, so a page can translate it.
+
+    It is a plain `str` everywhere (API bodies, logs, tests); `i18n.localize` looks the
+    msgid up in the catalog and fills in the values again.
+    """
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **values: Any) -> Text:
+        self = super().__new__(cls, msgid % values if values else msgid)
+        self.msgid = msgid
+        self.values = values
+        return self
+
+
+def N_(msgid: str, /, **values: Any) -> Text:
+    """Mark a message for extraction (pybabel's default keywords include N_); stays Chinese."""
+    return Text(msgid, **values)
+
+
 class DomainError(Exception):
     """A refusal with a stable code, an HTTP status and a message for a person."""
 
@@ -45,21 +67,21 @@ class Unauthorized(DomainError):
     status = 401
 
     def __init__(self, code: str = "unauthorized", message: str = "", **kw: Any) -> None:
-        super().__init__(code, message or "请先登录。", **kw)
+        super().__init__(code, message or N_("请先登录。"), **kw)
 
 
 class Forbidden(DomainError):
     status = 403
 
     def __init__(self, code: str = "forbidden", message: str = "", **kw: Any) -> None:
-        super().__init__(code, message or "无权进行此操作。", **kw)
+        super().__init__(code, message or N_("无权进行此操作。"), **kw)
 
 
 class NotFound(DomainError):
     status = 404
 
     def __init__(self, code: str = "not_found", message: str = "", **kw: Any) -> None:
-        super().__init__(code, message or "未找到。", **kw)
+        super().__init__(code, message or N_("未找到。"), **kw)
 
 
 class ValidationError(DomainError):
@@ -74,7 +96,7 @@ class ValidationError(DomainError):
         code: str = "validation_error",
         **kw: Any,
     ) -> None:
-        super().__init__(code, message or "输入有误。", fields=fields, **kw)
+        super().__init__(code, message or N_("输入有误。"), fields=fields, **kw)
 
     @classmethod
     def field(cls, name: str, reason: str) -> ValidationError:
@@ -92,4 +114,4 @@ class RateLimited(DomainError):
     status = 429
 
     def __init__(self, message: str = "", **kw: Any) -> None:
-        super().__init__("rate_limited", message or "尝试过于频繁，请稍后再试。", **kw)
+        super().__init__("rate_limited", message or N_("尝试过于频繁，请稍后再试。"), **kw)

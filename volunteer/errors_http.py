@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
+from .i18n import localize, localize_fields
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,25 @@ def handle_domain_error(exc: DomainError):
 
     db.session.rollback()
     if _wants_json():
-        return jsonify(exc.to_dict()), exc.status
+        return jsonify(_localized_body(exc)), exc.status
     if exc.status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
-    return _page(exc.status, exc.code, exc.message)
+    return _page(exc.status, exc.code, localize(exc.message))
+
+
+def _localized_body(exc: DomainError) -> dict:
+    """Return the API body with its texts in the request's language (codes never change)."""
+    body = exc.to_dict()
+    error = body["error"]
+    error["message"] = localize(exc.message)
+    if exc.fields is not None:
+        error["fields"] = localize_fields(exc.fields)
+    if exc.rows is not None:
+        error["rows"] = [
+            {**row, "message": localize(row["message"])} if "message" in row else row
+            for row in exc.rows
+        ]
+    return body
 
 
 def handle_http_error(exc: HTTPException):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, has_request_context, request, session
 
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
@@ -25,3 +27,29 @@ def current_language() -> str:
 
     locale = get_locale()
     return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def localize(text: Any) -> Any:
+    """Return a service message (Chinese, maybe a `Text`) in the current language.
+
+    Constant messages are found once they are extracted; a `Text` is translated from its
+    msgid and filled with its values (values that are `Text` are translated too).
+    Anything not in the catalog stays as it is.
+    """
+    from flask_babel import gettext
+
+    from .errors import Text
+
+    if not isinstance(text, str) or not text or current_language() != "en":
+        return text
+    if isinstance(text, Text):
+        values = {k: localize(v) if isinstance(v, Text) else v for k, v in text.values.items()}
+        return gettext(text.msgid, **values) if values else gettext(text.msgid)
+    return gettext(text)
+
+
+def localize_fields(fields: dict[str, list[Any]] | None) -> dict[str, list[Any]] | None:
+    """Return validation reasons per field in the current language."""
+    if fields is None:
+        return None
+    return {name: [localize(reason) for reason in reasons] for name, reasons in fields.items()}

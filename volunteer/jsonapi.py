@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import ValidationError as PydanticError
 from sqlalchemy import Select, func, select
 
-from .errors import ValidationError
+from .errors import N_, ValidationError
 from .extensions import db
 
 M = TypeVar("M", bound=BaseModel)
@@ -23,30 +23,30 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 REASONS = {
-    "missing": "必填。",
-    "string_type": "应为字符串。",
-    "int_type": "应为整数。",
-    "bool_type": "应为 true 或 false。",
-    "float_type": "应为数字。",
-    "date_type": "应为日期（YYYY-MM-DD）。",
-    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）。",
-    "date_parsing": "应为日期（YYYY-MM-DD）。",
-    "datetime_type": "应为带时区的时间（ISO 8601）。",
-    "datetime_parsing": "应为带时区的时间（ISO 8601）。",
-    "timezone_aware": "时间须带时区，例如 +08:00。",
-    "string_too_long": "过长。",
-    "string_too_short": "不能为空。",
-    "greater_than_equal": "过小。",
-    "less_than_equal": "过大。",
-    "greater_than": "过小。",
-    "less_than": "过大。",
-    "literal_error": "取值无效。",
-    "list_type": "应为数组。",
-    "too_long": "项目过多。",
-    "too_short": "项目过少。",
-    "string_pattern_mismatch": "格式不正确。",
-    "model_type": "应为 JSON 对象。",
-    "dict_type": "应为 JSON 对象。",
+    "missing": N_("必填。"),
+    "string_type": N_("应为字符串。"),
+    "int_type": N_("应为整数。"),
+    "bool_type": N_("应为 true 或 false。"),
+    "float_type": N_("应为数字。"),
+    "date_type": N_("应为日期（YYYY-MM-DD）。"),
+    "date_from_datetime_parsing": N_("应为日期（YYYY-MM-DD）。"),
+    "date_parsing": N_("应为日期（YYYY-MM-DD）。"),
+    "datetime_type": N_("应为带时区的时间（ISO 8601）。"),
+    "datetime_parsing": N_("应为带时区的时间（ISO 8601）。"),
+    "timezone_aware": N_("时间须带时区，例如 +08:00。"),
+    "string_too_long": N_("过长。"),
+    "string_too_short": N_("不能为空。"),
+    "greater_than_equal": N_("过小。"),
+    "less_than_equal": N_("过大。"),
+    "greater_than": N_("过小。"),
+    "less_than": N_("过大。"),
+    "literal_error": N_("取值无效。"),
+    "list_type": N_("应为数组。"),
+    "too_long": N_("项目过多。"),
+    "too_short": N_("项目过少。"),
+    "string_pattern_mismatch": N_("格式不正确。"),
+    "model_type": N_("应为 JSON 对象。"),
+    "dict_type": N_("应为 JSON 对象。"),
 }
 
 
@@ -75,14 +75,14 @@ def parse_body(model: type[M]) -> M:
 
         json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError("请求体不是有效的 JSON。", code="bad_request") from exc
+        raise ValidationError(N_("请求体不是有效的 JSON。"), code="bad_request") from exc
     try:
         return model.model_validate_json(raw)
     except PydanticError as exc:
         fields = _fields_of(exc)
         if "body" in fields:
-            raise ValidationError("请求体应为 JSON 对象。", code="bad_request") from exc
-        raise ValidationError("输入有误。", fields=fields) from exc
+            raise ValidationError(N_("请求体应为 JSON 对象。"), code="bad_request") from exc
+        raise ValidationError(N_("输入有误。"), fields=fields) from exc
 
 
 def validate_args(model: type[M]) -> M:
@@ -90,7 +90,7 @@ def validate_args(model: type[M]) -> M:
     try:
         return model.model_validate(request.args.to_dict(), strict=False)
     except PydanticError as exc:
-        raise ValidationError("查询参数有误。", fields=_fields_of(exc)) from exc
+        raise ValidationError(N_("查询参数有误。"), fields=_fields_of(exc)) from exc
 
 
 def page_args() -> tuple[int, int]:
@@ -106,7 +106,7 @@ def page_args() -> tuple[int, int]:
             out.append(default)
             continue
         if not raw.isdigit() or not 1 <= int(raw) <= upper:
-            raise ValidationError.field(name, f"应为 1–{upper} 的整数。")
+            raise ValidationError.field(name, N_("应为 1–%(n)s 的整数。", n=upper))
         out.append(int(raw))
     return out[0], out[1]
 

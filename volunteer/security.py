@@ -43,6 +43,11 @@ def load_user(session_id: str):
 
 def authenticate_api() -> None:
     """Resolve the bearer token of an API request into g.api_user."""
+    # `g` is fresh per request in production; in tests an outer app context may be
+    # shared by several clients, so never reuse a user resolved for an earlier request.
+    g.pop("_login_user", None)
+    g.pop("api_user", None)
+    g.pop("api_auth_error", None)
     if not request.path.startswith("/api/"):
         return
     from .auth.tokens import user_for_token

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import clock
 from .auth.scope import current_actor
-from .i18n import current_language
+from .i18n import current_language, localize
 
 # (endpoint, label) per role, in order; an endpoint not (yet) registered is skipped.
 NAV = {
@@ -126,7 +126,9 @@ def init_app(app: Flask) -> None:
         status_word=status_word,
         flag_word=flag_word,
     )
-    app.jinja_env.filters.update(localtime=localtime, hours=hours, isodate=isodate)
+    app.jinja_env.filters.update(
+        localtime=localtime, hours=hours, isodate=isodate, localize=localize
+    )
 
 
 def attach_errors(form, exc) -> None:
@@ -135,7 +137,7 @@ def attach_errors(form, exc) -> None:
     for name, reasons in (getattr(exc, "fields", None) or {}).items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = list(field.errors) + list(reasons)
+            field.errors = list(field.errors) + [localize(reason) for reason in reasons]
             placed = True
     if not placed:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")

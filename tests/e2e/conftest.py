@@ -126,17 +126,36 @@ def browser():
 
 
 class Guard:
-    """Collects console errors and requests to hosts other than the app's."""
+    """Collects console errors and requests to hosts other than the app's.
+
+    A page the server answers with a 4xx status (a refused scan, a form with errors) is an
+    answer the test judges by its content, so Chromium's "Failed to load resource" line for
+    that page itself is not counted; a failing script, style or fetch still is, and so is
+    any 5xx."""
 
     def __init__(self, app_url: str) -> None:
         self.host = urlsplit(app_url).netloc
-        self.errors: list[str] = []
+        self.console: list[tuple[str, str]] = []
+        self.answered_4xx: set[str] = set()
         self.foreign: list[str] = []
 
     def watch(self, page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and self.console.append(
+            (m.text, (m.location or {}).get("url", ""))))  # fmt: skip
+        page.on("pageerror", lambda e: self.console.append((str(e), "")))
         page.on("request", self._request)
+        page.on("response", self._response)
+
+    def _response(self, response) -> None:
+        if response.request.resource_type == "document" and 400 <= response.status < 500:
+            self.answered_4xx.add(response.url)
+
+    @property
+    def errors(self) -> list[str]:
+        return [
+            text for text, url in self.console
+            if not (text.startswith("Failed to load resource") and url in self.answered_4xx)
+        ]  # fmt: skip
 
     def _request(self, request) -> None:
         parts = urlsplit(request.url)

@@ -122,3 +122,9 @@ def activate_kiosk(page: Page, link: str) -> None:
     page.click("text=在这台设备上激活")
     page.wait_for_url("**/kiosk")
     expect(page.locator("#kiosk-qr svg")).to_be_visible()
+
+
+def hold_time(page: Page) -> None:
+    """Stop the page's (installed) clock: its timers fire only when the test moves it."""
+    # Python's clock API takes seconds (or a datetime), not milliseconds.
+    page.clock.pause_at(page.evaluate("() => Date.now()") / 1000 + 1)

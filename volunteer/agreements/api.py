@@ -10,7 +10,7 @@ from pydantic import Field
 
 from .. import clock
 from ..auth.scope import current_actor, get_or_404, managed_students, role_required
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..jsonapi import Body, Reason, documented, paginated, parse_body
 from ..students.models import Student
 from . import services, suggestions
@@ -43,7 +43,7 @@ def _id_arg(name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or not 1 <= int(raw) < 2**31:
-        raise ValidationError.field(name, "应为正整数。")
+        raise ValidationError.field(name, N_("应为正整数。"))
     return int(raw)
 
 
@@ -57,7 +57,7 @@ def _date_arg(name: str) -> date | None:
             raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError.field(name, "应为日期（YYYY-MM-DD）。") from None
+        raise ValidationError.field(name, N_("应为日期（YYYY-MM-DD）。")) from None
 
 
 @bp.post("/agreements")
@@ -130,7 +130,7 @@ def matches(student_id: int):
     get_or_404(managed_students(current_actor()), Student, student_id)
     limit = _id_arg("limit") or 20
     if limit > suggestions.MAX_SUGGESTIONS:
-        raise ValidationError.field("limit", f"最多 {suggestions.MAX_SUGGESTIONS}。")
+        raise ValidationError.field("limit", N_("最多 %(n)s。", n=suggestions.MAX_SUGGESTIONS))
     found = suggestions.suggest_enterprises(
         current_actor(), student_id, _date_arg("starts_on"), _date_arg("ends_on"), limit
     )

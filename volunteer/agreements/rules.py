@@ -6,7 +6,7 @@ from collections.abc import Hashable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from volunteer.errors import ValidationError
+from volunteer.errors import N_, ValidationError
 
 KINDS = ("volunteer", "internship")
 STATUSES = ("pending", "scheduled", "active", "ended", "terminated")
@@ -26,7 +26,7 @@ def defaults_for_kind(kind: str) -> dict[str, Any]:
     """Return the default monthly_hours and allow_workdays of an agreement kind."""
     if kind not in _DEFAULTS:
         raise ValidationError.field(
-            "kind", "协议类型应为 volunteer（志愿服务）或 internship（实习）"
+            "kind", N_("协议类型应为 volunteer（志愿服务）或 internship（实习）")
         )
     return dict(_DEFAULTS[kind])
 
@@ -42,15 +42,15 @@ def agreement_terms(
     if monthly_hours is not None:
         # bool is an int in Python; True hours is a client bug, not 1 hour.
         if isinstance(monthly_hours, bool) or not isinstance(monthly_hours, int):
-            raise ValidationError.field("monthly_hours", "每月时长应为整数小时")
+            raise ValidationError.field("monthly_hours", N_("每月时长应为整数小时"))
         if not 0 <= monthly_hours <= MAX_MONTHLY_HOURS:
             raise ValidationError.field(
-                "monthly_hours", f"每月时长应在0到{MAX_MONTHLY_HOURS}小时之间"
+                "monthly_hours", N_("每月时长应在0到%(n)s小时之间", n=MAX_MONTHLY_HOURS)
             )
         terms["monthly_hours"] = monthly_hours
     if allow_workdays is not None:
         if not isinstance(allow_workdays, bool):
-            raise ValidationError.field("allow_workdays", "allow_workdays 应为 true 或 false")
+            raise ValidationError.field("allow_workdays", N_("allow_workdays 应为 true 或 false"))
         terms["allow_workdays"] = allow_workdays
     return terms
 
@@ -121,16 +121,16 @@ def occupied_span(
 def validate_dates(starts_on: date, ends_on: date) -> None:
     """Raise ValidationError on ends_on when it is before starts_on or too far after it."""
     if ends_on < starts_on:
-        raise ValidationError.field("ends_on", "结束日期不能早于开始日期")
+        raise ValidationError.field("ends_on", N_("结束日期不能早于开始日期"))
     if ends_on >= _add_years(starts_on, MAX_YEARS):
-        raise ValidationError.field("ends_on", f"协议期限不能超过{MAX_YEARS}年")
+        raise ValidationError.field("ends_on", N_("协议期限不能超过%(n)s年", n=MAX_YEARS))
 
 
 def validate_termination(ends_on: date, effective_on: date) -> None:
     """Raise ValidationError on effective_on when it is after the natural end."""
     # Effective on or before `starts_on` is allowed: it cancels the agreement outright.
     if effective_on > ends_on:
-        raise ValidationError.field("effective_on", "终止生效日期应不晚于协议结束日期")
+        raise ValidationError.field("effective_on", N_("终止生效日期应不晚于协议结束日期"))
 
 
 def _add_years(day: date, years: int) -> date:

@@ -17,7 +17,7 @@ from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_of, months_between
 from ..database import lock_rows
 from ..enterprises.models import Enterprise
-from ..errors import Conflict, Forbidden, ValidationError
+from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.services import union_path
@@ -37,7 +37,7 @@ def race_safe(fn: F) -> F:
             return fn(*args, **kwargs)
         except OperationalError as exc:
             db.session.rollback()
-            raise Conflict("conflict", "操作与其他请求同时发生，请重试。") from exc
+            raise Conflict("conflict", N_("操作与其他请求同时发生，请重试。")) from exc
 
     return wrapped  # type: ignore[return-value]
 
@@ -58,23 +58,24 @@ def _check_signed_on(signed_on: date | None, ends_on: date, today: date) -> None
     if signed_on is None:
         return
     if signed_on > today:
-        raise ValidationError.field("signed_on", "签署日期不能晚于今天")
+        raise ValidationError.field("signed_on", N_("签署日期不能晚于今天"))
     if signed_on > ends_on:
-        raise ValidationError.field("signed_on", "签署日期不能晚于协议结束日期")
+        raise ValidationError.field("signed_on", N_("签署日期不能晚于协议结束日期"))
     if signed_on < EARLIEST_SIGNED_ON:
-        raise ValidationError.field("signed_on", "签署日期无效")
+        raise ValidationError.field("signed_on", N_("签署日期无效"))
 
 
 def _check_places(student: Student, enterprise: Enterprise, start: date, end: date) -> None:
     """Refuse an overlap with the student's agreements, then a day over capacity (R6)."""
     mine = queries.spans_of(start=start, end=end, student_id=student.id)
     if any(rules.overlaps(start, end, *span) for _agreement, span in mine):
-        raise Conflict("agreement_overlap", "该学生在这段日期内已有协议，协议日期不能重叠。")
+        raise Conflict("agreement_overlap", N_("该学生在这段日期内已有协议，协议日期不能重叠。"))
     theirs = queries.spans_of(start=start, end=end, enterprise_id=enterprise.id)
     spans = [(low, high, agreement.student_id) for agreement, (low, high) in theirs]
     if not rules.capacity_allows(spans, start, end, student.id, enterprise.capacity):
         raise Conflict(
-            "capacity_full", f"该企业在这段日期内名额已满（容量 {enterprise.capacity} 人）。"
+            "capacity_full",
+            N_("该企业在这段日期内名额已满（容量 %(n)s 人）。", n=enterprise.capacity),
         )
 
 
@@ -135,11 +136,11 @@ def sign_agreement(actor: User, agreement_id: int, now: datetime | None = None) 
     db.session.refresh(agreement)
     column = "student_signed_at" if actor.role == "student" else "enterprise_signed_at"
     if agreement.terminated_on is not None:
-        raise Conflict("invalid_state", "协议已终止，不能签署。")
+        raise Conflict("invalid_state", N_("协议已终止，不能签署。"))
     if getattr(agreement, column) is not None or agreement.paper_signed_on is not None:
         return agreement  # signed already: a repeated tap changes nothing
     if agreement.ends_on < today:
-        raise Conflict("invalid_state", "协议期限已过，不能再签署。")
+        raise Conflict("invalid_state", N_("协议期限已过，不能再签署。"))
     before = agreement.to_dict(today)
     setattr(agreement, column, now)
     audit.record(actor, "signed", "agreement", agreement.id, before=before,
@@ -175,17 +176,17 @@ def terminate_agreement(
     agreement = get_readable(actor, agreement_id)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
-        raise ValidationError.field("reason", "请填写终止原因")
+        raise ValidationError.field("reason", N_("请填写终止原因"))
     if len(reason) > 1000:
-        raise ValidationError.field("reason", "终止原因最多1000字")
+        raise ValidationError.field("reason", N_("终止原因最多1000字"))
     if not agreement.starts_on <= effective_on <= agreement.ends_on:
-        raise ValidationError.field("effective_on", "终止生效日期应在协议期限之内")
+        raise ValidationError.field("effective_on", N_("终止生效日期应在协议期限之内"))
     lock_rows(agreement)
     db.session.refresh(agreement)
     if agreement.terminated_on is not None:
-        raise Conflict("invalid_state", "协议已终止。")
+        raise Conflict("invalid_state", N_("协议已终止。"))
     if agreement.status_on(today) == "ended":
-        raise Conflict("invalid_state", "协议已到期结束，无需终止。")
+        raise Conflict("invalid_state", N_("协议已到期结束，无需终止。"))
     overridden = _closed_month_guard(actor, agreement, effective_on, today, reason)
     before = agreement.to_dict(today)
     agreement.terminated_on = effective_on
@@ -219,7 +220,9 @@ def list_agreements(
         stmt = stmt.where(Agreement.enterprise_id == enterprise_id)
     if status:
         if status not in rules.STATUSES:
-            raise ValidationError.field("status", "状态应为 " + " / ".join(rules.STATUSES))
+            raise ValidationError.field(
+                "status", N_("状态应为 %(values)s", values=" / ".join(rules.STATUSES))
+            )
         stmt = stmt.where(queries.status_condition(status, today or clock.today()))
     return stmt.order_by(Agreement.starts_on.desc(), Agreement.id.desc())
 

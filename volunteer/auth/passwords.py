@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 
 # The most common passwords of Chinese leaks, plus the usual suspects.
 COMMON_PASSWORDS = {
@@ -32,11 +32,11 @@ def verify_password(password_hash: str, password: str) -> bool:
 def check_policy(password: str, username: str, field: str = "password") -> None:
     """Refuse short, overlong, username-like or common passwords (400)."""
     if len(password) < MIN_LENGTH:
-        raise ValidationError.field(field, f"密码至少 {MIN_LENGTH} 位。")
+        raise ValidationError.field(field, N_("密码至少 %(n)s 位。", n=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise ValidationError.field(field, f"密码最多 {MAX_LENGTH} 位。")
+        raise ValidationError.field(field, N_("密码最多 %(n)s 位。", n=MAX_LENGTH))
     lowered = password.lower()
     if username and username.lower() in lowered:
-        raise ValidationError.field(field, "密码不能包含用户名。")
+        raise ValidationError.field(field, N_("密码不能包含用户名。"))
     if lowered in COMMON_PASSWORDS or len(set(password)) < 3:
-        raise ValidationError.field(field, "密码过于常见，请换一个。")
+        raise ValidationError.field(field, N_("密码过于常见，请换一个。"))

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from ..agreements.models import Agreement
 from ..checkin.models import ServiceSession
 from ..enterprises.models import Enterprise, Site
-from ..errors import Forbidden, NotFound, Unauthorized
+from ..errors import N_, Forbidden, NotFound, Unauthorized
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -48,7 +48,7 @@ def role_required(*roles: str, allow_initial_password: bool = False) -> Callable
                 return redirect(url_for("auth.login", next=request.full_path))
             if actor.must_change_password and not allow_initial_password:
                 if is_api_request():
-                    raise Forbidden("password_change_required", "请先修改初始密码。")
+                    raise Forbidden("password_change_required", N_("请先修改初始密码。"))
                 return redirect(url_for("auth.change_password", next=request.full_path))
             if roles and actor.role not in roles:
                 raise Forbidden()

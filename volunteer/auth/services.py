@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock
-from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
+from ..errors import N_, Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from ..extensions import db
 from ..unions.models import Union
 from . import scope
@@ -21,7 +21,7 @@ def validate_username(username: str) -> str:
     """Return a clean username or raise a 400."""
     username = (username or "").strip()
     if not 3 <= len(username) <= 64 or not set(username) <= USERNAME_CHARS:
-        raise ValidationError.field("username", "用户名为 3–64 位字母、数字或 _ . - @。")
+        raise ValidationError.field("username", N_("用户名为 3–64 位字母、数字或 _ . - @。"))
     return username
 
 
@@ -29,7 +29,7 @@ def authenticate(username: str, password: str) -> User:
     """Return the user for valid credentials, else raise 401 bad_credentials."""
     user = db.session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.is_enabled or not verify_password(user.password_hash, password):
-        raise Unauthorized("bad_credentials", "用户名或密码错误。")
+        raise Unauthorized("bad_credentials", N_("用户名或密码错误。"))
     return user
 
 
@@ -60,10 +60,10 @@ def _set_password(user: User, password: str, *, initial: bool) -> None:
 def change_password(actor: User, old_password: str, new_password: str) -> None:
     """Change one's own password; revokes tokens and other sessions; commits."""
     if not verify_password(actor.password_hash, old_password):
-        raise ValidationError.field("old_password", "原密码不正确。")
+        raise ValidationError.field("old_password", N_("原密码不正确。"))
     check_policy(new_password, actor.username, field="new_password")
     if verify_password(actor.password_hash, new_password):
-        raise ValidationError.field("new_password", "新密码不能与原密码相同。")
+        raise ValidationError.field("new_password", N_("新密码不能与原密码相同。"))
     _set_password(actor, new_password, initial=False)
     audit.record(actor, "password_changed", "user", actor.id, **_user_paths(actor))
     db.session.commit()
@@ -95,11 +95,13 @@ def new_user(
 ) -> User:
     """Add an account to the session (no commit): the caller's service commits once."""
     if role not in ROLES:
-        raise ValidationError.field("role", "未知角色。")
+        raise ValidationError.field("role", N_("未知角色。"))
     username = validate_username(username)
     check_policy(password, username)
     if db.session.scalars(select(User.id).where(User.username == username)).first():
-        raise Conflict("duplicate", "用户名已存在。", fields={"username": ["用户名已存在。"]})
+        raise Conflict(
+            "duplicate", N_("用户名已存在。"), fields={"username": [N_("用户名已存在。")]}
+        )
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -133,7 +135,7 @@ def create_union_staff(
             raise Forbidden()
         scope.get_or_404(scope.unions(actor), Union, union_code)
     elif db.session.get(Union, union_code) is None:
-        raise NotFound("not_found", f"工会 {union_code} 不存在。")
+        raise NotFound("not_found", N_("工会 %(code)s 不存在。", code=union_code))
     user = new_user(
         actor,
         username=username,
@@ -153,7 +155,7 @@ def commit_or_conflict() -> None:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict("duplicate", "该记录已存在。") from exc
+        raise Conflict("duplicate", N_("该记录已存在。")) from exc
 
 
 def _user_paths(user: User) -> dict[str, str | None]:

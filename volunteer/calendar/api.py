@@ -9,7 +9,7 @@ from pydantic import StringConstraints
 
 from .. import clock
 from ..auth.scope import current_actor, role_required
-from ..errors import Forbidden
+from ..errors import N_, Forbidden
 from ..jsonapi import Body, documented, parse_body
 from . import services
 
@@ -33,7 +33,7 @@ class RemoveBody(Body):
 def _require_root() -> None:
     # 403 (the role may never do this) comes before any 400 about the body.
     if not services.is_root_staff(current_actor()):
-        raise Forbidden("forbidden", "只有省级（根）工会工作人员可以修改日历。")
+        raise Forbidden("forbidden", N_("只有省级（根）工会工作人员可以修改日历。"))
 
 
 @bp.get("/calendar")

@@ -11,14 +11,14 @@ from datetime import date, timedelta
 import chinese_calendar
 from chinese_calendar.constants import Holiday
 
-from volunteer.errors import ValidationError
+from volunteer.errors import N_, ValidationError
 
 KINDS = ("rest", "work")
 SOURCES = ("override", "official", "weekend")
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
-_MONTH_REASON = "月份格式应为 YYYY-MM，例如 2026-11。"
-_KIND_REASON = "类型应为 rest（休息日）或 work（工作日）。"
+_MONTH_REASON = N_("月份格式应为 YYYY-MM，例如 2026-11。")
+_KIND_REASON = N_("类型应为 rest（休息日）或 work（工作日）。")
 # The package stores English names; the product speaks Chinese.
 _CHINESE_NAMES = {h.value: h.chinese for h in Holiday}
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from .. import audit, clock
 from ..auth.models import User
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..unions.models import Union
 from .models import CalendarOverride
@@ -33,7 +33,7 @@ MAX_REASON = 1000
 
 def parse_day(value: object, field: str = "date") -> date:
     """Validate a date written YYYY-MM-DD (years 2000–2100) and return it."""
-    reason = "日期格式应为 YYYY-MM-DD，例如 2026-10-10。"
+    reason = N_("日期格式应为 YYYY-MM-DD，例如 2026-10-10。")
     if not isinstance(value, str) or not _DAY_RE.fullmatch(value):
         raise ValidationError.field(field, reason)
     try:
@@ -41,7 +41,9 @@ def parse_day(value: object, field: str = "date") -> date:
     except ValueError as exc:
         raise ValidationError.field(field, reason) from exc
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise ValidationError.field(field, f"年份应在 {MIN_YEAR}–{MAX_YEAR} 之间。")
+        raise ValidationError.field(
+            field, N_("年份应在 %(low)s–%(high)s 之间。", low=MIN_YEAR, high=MAX_YEAR)
+        )
     return day
 
 
@@ -52,7 +54,9 @@ def parse_month_arg(value: object, field: str = "month") -> str:
     except ValidationError as exc:
         raise ValidationError.field(field, exc.message) from exc
     if not MIN_YEAR <= int(month[:4]) <= MAX_YEAR:
-        raise ValidationError.field(field, f"年份应在 {MIN_YEAR}–{MAX_YEAR} 之间。")
+        raise ValidationError.field(
+            field, N_("年份应在 %(low)s–%(high)s 之间。", low=MIN_YEAR, high=MAX_YEAR)
+        )
     return month
 
 
@@ -136,7 +140,7 @@ def is_root_staff(actor: User | None) -> bool:
 
 def _ensure_root(actor: User | None) -> Union:
     if not is_root_staff(actor):
-        raise Forbidden("forbidden", "只有省级（根）工会工作人员可以修改日历。")
+        raise Forbidden("forbidden", N_("只有省级（根）工会工作人员可以修改日历。"))
     return db.session.get(Union, actor.union_code)
 
 
@@ -144,7 +148,7 @@ def _clean_text(value: str | None, field: str, limit: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value.strip()) > limit:
-        raise ValidationError.field(field, f"最多 {limit} 字。")
+        raise ValidationError.field(field, N_("最多 %(n)s 字。", n=limit))
     return value.strip() or None
 
 
@@ -163,7 +167,10 @@ def _check_closed(day: date, reason: str | None) -> bool:
     if not reason:
         raise Conflict(
             "month_closed",
-            f"{month} 已有工会结算；如确需修改日历，请填写理由（将更新已结算的数据）。",
+            N_(
+                "%(month)s 已有工会结算；如确需修改日历，请填写理由（将更新已结算的数据）。",
+                month=month,
+            ),
         )
     return True
 
@@ -221,7 +228,7 @@ def delete_override(
     reason = _clean_text(reason, "reason", MAX_REASON)
     row = db.session.get(CalendarOverride, day)
     if row is None:
-        raise NotFound("not_found", "该日期没有覆盖设置。")
+        raise NotFound("not_found", N_("该日期没有覆盖设置。"))
     closed = _check_closed(day, reason)
     before = {"kind": row.kind, "name": row.name}
     db.session.delete(row)

@@ -182,7 +182,7 @@ def _load_students(ids: Select) -> list[tuple]:
         select(Student.id, Student.name, Student.union_code, Student.phone, matched)
         .where(Student.id.in_(ids))
         .order_by(Student.id)
-    ).all()
+    )
     # Unions are few: their paths come in one small query instead of a join per row.
     paths = dict(_rows(select(Union.code, Union.path)))
     return [

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from pydantic import Field, StringConstraints
 
 from ..auth.scope import current_actor, enterprises, get_or_404, role_required
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..jsonapi import Body, Password, Text100, Text200, Username, documented, paginated, parse_body
 from . import services
 from .models import Enterprise
@@ -75,7 +75,7 @@ def _changes(body: Body, required: tuple[str, ...] = ()) -> dict:
     values = body.model_dump(include=body.model_fields_set)
     for name in required:
         if name in values and values[name] is None:
-            raise ValidationError.field(name, "不能为空。")
+            raise ValidationError.field(name, N_("不能为空。"))
     return values
 
 

@@ -17,7 +17,7 @@ from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict, new_user
 from ..database import lock_rows
-from ..errors import Conflict, Forbidden, ValidationError
+from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..students.identity import normalize_credit_code, normalize_phone
 from ..students.models import Student
@@ -68,7 +68,7 @@ def _refuse_duplicate_code(credit_code: str, enterprise_id: int | None = None) -
     if enterprise_id is not None:
         stmt = stmt.where(Enterprise.id != enterprise_id)
     if db.session.scalar(stmt.limit(1)) is not None:
-        reason = "该统一社会信用代码已登记。"
+        reason = N_("该统一社会信用代码已登记。")
         raise Conflict("duplicate", reason, fields={"credit_code": [reason]})
 
 
@@ -111,9 +111,11 @@ def update_enterprise(actor: User, enterprise_id: int, changes: dict[str, Any]) 
         if clean["capacity"] < booked:
             raise Conflict(
                 "capacity_full",
-                f"该企业今后最多同时有 {booked} 名学生在协议期内，容量不能低于此数。",
+                N_("该企业今后最多同时有 %(n)s 名学生在协议期内，容量不能低于此数。", n=booked),
                 fields={
-                    "capacity": [f"容量不能低于 {booked}：今后已有 {booked} 名学生同时在协议期内"]
+                    "capacity": [
+                        N_("容量不能低于 %(n)s：今后已有 %(n)s 名学生同时在协议期内", n=booked)
+                    ]
                 },
             )
     before = enterprise.to_dict()
@@ -191,7 +193,7 @@ def update_site(actor: User, site_id: int, changes: dict[str, Any]) -> Site:
         site.latitude, site.longitude, site.radius_m = rules.validate_location(lat, lon, radius)
     if "is_active" in changes:
         if not isinstance(changes["is_active"], bool):
-            raise ValidationError.field("is_active", "应为 true 或 false")
+            raise ValidationError.field("is_active", N_("应为 true 或 false"))
         site.is_active = changes["is_active"]
     after = site.to_dict()
     if after != before:

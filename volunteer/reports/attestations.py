@@ -13,7 +13,7 @@ from ..auth.models import User
 from ..calendar.rules import parse_month
 from ..compliance.models import Attestation
 from ..enterprises.models import Enterprise
-from ..errors import Conflict, Forbidden
+from ..errors import N_, Conflict, Forbidden
 from ..extensions import db
 from ..unions.services import union_path
 from .rules import is_month_over
@@ -43,7 +43,7 @@ def attest_month(
     # A future month is simply not over yet: the same 409 as the current one.
     month = parse_month(month)
     if not is_month_over(month, clock.to_local(now).date()):
-        raise Conflict("month_not_over", "月份结束后才能签字确认。")
+        raise Conflict("month_not_over", N_("月份结束后才能签字确认。"))
     existing = attestation_of(enterprise.id, month)
     if existing is not None:
         return existing, False
@@ -70,7 +70,7 @@ def attest_month(
         db.session.rollback()
         existing = attestation_of(enterprise.id, month)
         if existing is None:
-            raise Conflict("conflict", "请稍后重试。") from None
+            raise Conflict("conflict", N_("请稍后重试。")) from None
         return existing, False
     return attestation, True
 

@@ -17,7 +17,7 @@ from ..auth.models import User
 from ..calendar.rules import month_bounds
 from ..checkin.models import ServiceSession, SessionMonth
 from ..enterprises.models import Enterprise, Site
-from ..errors import Conflict, Forbidden
+from ..errors import N_, Conflict, Forbidden
 from ..extensions import db
 from ..students.models import Student
 from ..unions.services import union_path
@@ -188,8 +188,10 @@ def _entries(parts: Iterable[ConfirmedPart]) -> list[dict[str, Any]]:
 
 
 def _no_hours(kind: str | None) -> Conflict:
-    word = "实习" if kind == "internship" else "志愿服务"
-    return Conflict("invalid_state", f"所选期间没有已确认的{word}时长，无法出具证明。")
+    word = N_("实习") if kind == "internship" else N_("志愿服务")
+    return Conflict(
+        "invalid_state", N_("所选期间没有已确认的%(word)s时长，无法出具证明。", word=word)
+    )
 
 
 def issue_for(

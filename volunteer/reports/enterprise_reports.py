@@ -15,7 +15,7 @@ from ..calendar.rules import month_bounds, parse_month
 from ..checkin.models import ServiceSession, SessionMonth
 from ..checkin.sessions import close_stale_sessions
 from ..enterprises.models import Enterprise
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -38,7 +38,7 @@ def checked_month(month: object, today: date) -> str:
     """Return a valid YYYY-MM month that is not in the future, else 400 on `month`."""
     month = parse_month(month)
     if month > f"{today.year:04d}-{today.month:02d}":
-        raise ValidationError.field("month", "不能选择未来的月份。")
+        raise ValidationError.field("month", N_("不能选择未来的月份。"))
     return month
 
 
@@ -190,7 +190,7 @@ def download_enterprise_report(
     """Render the report as csv, xlsx or pdf and audit the download; commits."""
     enterprise = report_enterprise(actor, enterprise_id)
     if fmt not in RENDERERS:
-        raise ValidationError.field("format", "格式应为 csv、xlsx 或 pdf。")
+        raise ValidationError.field("format", N_("格式应为 csv、xlsx 或 pdf。"))
     report = _report(actor, enterprise, month, now or clock.now())
     data = RENDERERS[fmt](report)
     audit.record(

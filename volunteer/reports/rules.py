@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from volunteer.calendar.rules import months_between, parse_month
-from volunteer.errors import ValidationError
+from volunteer.errors import N_, ValidationError
 
 MAX_CERTIFICATE_MONTHS = 24
 CERTIFICATE_KINDS = ("volunteer", "internship")
@@ -26,7 +26,7 @@ def _month_field(name: str, value: object) -> str:
     try:
         return parse_month(value)
     except ValidationError as exc:
-        raise ValidationError.field(name, "月份格式应为 YYYY-MM。") from exc
+        raise ValidationError.field(name, N_("月份格式应为 YYYY-MM。")) from exc
 
 
 def certificate_months(from_month: object, to_month: object, today: date) -> list[str]:
@@ -38,13 +38,15 @@ def certificate_months(from_month: object, to_month: object, today: date) -> lis
     first = _month_field("from_month", from_month)
     last = _month_field("to_month", to_month)
     if first > last:
-        raise ValidationError.field("to_month", "结束月份不能早于开始月份。")
+        raise ValidationError.field("to_month", N_("结束月份不能早于开始月份。"))
     current = f"{today.year:04d}-{today.month:02d}"
     if last > current:
-        raise ValidationError.field("to_month", "不能证明未来月份的时长。")
+        raise ValidationError.field("to_month", N_("不能证明未来月份的时长。"))
     months = months_between(first, last)
     if len(months) > MAX_CERTIFICATE_MONTHS:
-        raise ValidationError.field("to_month", f"一份证明最多涵盖 {MAX_CERTIFICATE_MONTHS} 个月。")
+        raise ValidationError.field(
+            "to_month", N_("一份证明最多涵盖 %(n)s 个月。", n=MAX_CERTIFICATE_MONTHS)
+        )
     return months
 
 
@@ -53,7 +55,7 @@ def parse_kind(value: object) -> str | None:
     if value is None or value == "":
         return None
     if value not in CERTIFICATE_KINDS:
-        raise ValidationError.field("kind", "类型应为 volunteer 或 internship。")
+        raise ValidationError.field("kind", N_("类型应为 volunteer 或 internship。"))
     return value  # type: ignore[return-value]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from .. import audit, clock
 from ..auth import scope
 from ..auth.models import User
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -75,7 +75,7 @@ def download_union_summary(
     """Render the union summary as csv or xlsx and audit the download; commits."""
     union = summary_union(actor, union_code)
     if fmt not in RENDERERS:
-        raise ValidationError.field("format", "格式应为 csv 或 xlsx。")
+        raise ValidationError.field("format", N_("格式应为 csv 或 xlsx。"))
     summary = build_union_summary(actor, union.code, month, now=now)
     audit.record(
         actor,

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from pydantic import Field, StringConstraints
 
 from ..auth.scope import current_actor, role_required
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..jsonapi import Body, Password, Text100, Username, documented, page_args, parse_body
 from . import services
 
@@ -103,7 +103,7 @@ def reveal_id_number(student_id: int):
 def import_students():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationError.field("file", "请上传文件（表单字段 file）。")
+        raise ValidationError.field("file", N_("请上传文件（表单字段 file）。"))
     filename = upload.filename[-MAX_UPLOAD_NAME:]
     created = services.import_students(current_actor(), filename, upload.read())
     return jsonify({"created": len(created)}), 201

@@ -18,7 +18,7 @@ from .. import audit, clock
 from ..auth import scope
 from ..auth.models import User
 from ..auth.passwords import check_policy
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import N_, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..unions.models import Union
 from . import importing, rules
@@ -44,7 +44,7 @@ def allowed_unions(actor: User | None, union_code: str | None) -> dict[str, str]
         stmt = select(Union.code, Union.path)
         root = db.session.get(Union, union_code) if union_code else None
         if union_code and root is None:
-            raise NotFound("not_found", f"工会 {union_code} 不存在。")
+            raise NotFound("not_found", N_("工会 %(code)s 不存在。", code=union_code))
     if root is not None:
         stmt = stmt.where(Union.path.startswith(root.path, autoescape=True))
     return dict(db.session.execute(stmt).tuples().all())
@@ -106,11 +106,13 @@ def database_errors(
         union_code = values.get("union_code")
         if union_code and _canonical_code(union_code, unions) is None:
             errors.append(_error(row, "union_code",
-                                 f"工会代码“{union_code}”不存在或不在您的管辖范围内"))  # fmt: skip
+                                 N_("工会代码“%(code)s”不存在或不在您的管辖范围内", code=union_code)))  # fmt: skip
         if any(h in taken_ids for h in hashes.get(row, ())):
-            errors.append(_error(row, "id_number", "该身份证号已登记"))
+            errors.append(_error(row, "id_number", N_("该身份证号已登记")))
         if values.get("username") in taken_names:
-            errors.append(_error(row, "username", f"用户名“{values['username']}”已被使用"))
+            errors.append(
+                _error(row, "username", N_("用户名“%(name)s”已被使用", name=values["username"]))
+            )
         if values.get("password") and "username" in values:
             try:
                 check_policy(values["password"], values["username"])
@@ -159,7 +161,7 @@ def check_upload(
     errors.extend(database_errors(_checkable(parsed, errors), unions, cipher))
     if errors:
         bad_rows = len({e["row"] for e in errors})
-        message = f"有 {bad_rows} 行数据有误，未导入任何学生。请修改后重新上传。"
+        message = N_("有 %(n)s 行数据有误，未导入任何学生。请修改后重新上传。", n=bad_rows)
         raise ValidationError(message, code="import_invalid", rows=_sorted(errors))
     for record in records:
         record["union_code"] = _canonical_code(record["union_code"], unions)

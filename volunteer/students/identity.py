@@ -21,7 +21,7 @@ from stdnum.cn import ric, uscc
 from stdnum.util import isdigits
 
 from volunteer import clock
-from volunteer.errors import ValidationError
+from volunteer.errors import N_, ValidationError
 
 ID_LENGTH = 18
 # Resident ID numbers were introduced in 1984; nobody alive was born before 1900.
@@ -34,11 +34,11 @@ _PHONE_RE = re.compile(r"1\d{10}")
 def _compact_id(value: object) -> str:
     """Return the ID number without separators, full-width digits or a lower-case x."""
     if not isinstance(value, str):
-        raise ValidationError.field("id_number", "身份证号应为文本")
+        raise ValidationError.field("id_number", N_("身份证号应为文本"))
     try:
         text = ric.compact(value.translate(_FULLWIDTH_X))
     except stdnum_errors.ValidationError:
-        raise ValidationError.field("id_number", "身份证号格式错误") from None
+        raise ValidationError.field("id_number", N_("身份证号格式错误")) from None
     return "".join(ch for ch in text if ch not in _SEPARATORS)
 
 
@@ -46,23 +46,25 @@ def normalize_id_number(value: str, *, today: date | None = None) -> str:
     """Return the canonical 18-character ID number, or raise ValidationError."""
     number = _compact_id(value)
     if not number:
-        raise ValidationError.field("id_number", "请填写身份证号")
+        raise ValidationError.field("id_number", N_("请填写身份证号"))
     if len(number) != ID_LENGTH:
-        raise ValidationError.field("id_number", f"身份证号长度应为18位（当前{len(number)}位）")
+        raise ValidationError.field(
+            "id_number", N_("身份证号长度应为18位（当前%(n)s位）", n=len(number))
+        )
     if not isdigits(number[:-1]) or not (isdigits(number[-1]) or number[-1] == "X"):
         raise ValidationError.field(
-            "id_number", "身份证号格式错误：前17位应为数字，最后一位为数字或X"
+            "id_number", N_("身份证号格式错误：前17位应为数字，最后一位为数字或X")
         )
     if number[-1] != ric.calc_check_digit(number):
-        raise ValidationError.field("id_number", "身份证号校验位错误，请核对")
+        raise ValidationError.field("id_number", N_("身份证号校验位错误，请核对"))
     try:
         born_on = ric.get_birth_date(number)
     except stdnum_errors.ValidationError:
-        raise ValidationError.field("id_number", "身份证号中的出生日期无效") from None
+        raise ValidationError.field("id_number", N_("身份证号中的出生日期无效")) from None
     if born_on.year < EARLIEST_BIRTH_YEAR:
-        raise ValidationError.field("id_number", "身份证号中的出生日期无效")
+        raise ValidationError.field("id_number", N_("身份证号中的出生日期无效"))
     if born_on > (today or clock.today()):
-        raise ValidationError.field("id_number", "身份证号中的出生日期晚于今天")
+        raise ValidationError.field("id_number", N_("身份证号中的出生日期晚于今天"))
     # The birthplace (first six digits) is deliberately not checked: stdnum's region
     # table lags behind re-zoned counties and would refuse real people's numbers.
     return number
@@ -79,21 +81,21 @@ def mask_id_number(value: str) -> str:
 def normalize_credit_code(value: str) -> str:
     """Return the canonical unified social credit code (GB 32100), or raise ValidationError."""
     if not isinstance(value, str):
-        raise ValidationError.field("credit_code", "统一社会信用代码应为文本")
+        raise ValidationError.field("credit_code", N_("统一社会信用代码应为文本"))
     try:
         code = uscc.compact(value)
     except stdnum_errors.ValidationError:
-        raise ValidationError.field("credit_code", "统一社会信用代码格式错误") from None
+        raise ValidationError.field("credit_code", N_("统一社会信用代码格式错误")) from None
     if not code:
-        raise ValidationError.field("credit_code", "请填写统一社会信用代码")
+        raise ValidationError.field("credit_code", N_("请填写统一社会信用代码"))
     try:
         return uscc.validate(code)
     except stdnum_errors.InvalidLength:
-        reason = f"统一社会信用代码长度应为18位（当前{len(code)}位）"
+        reason = N_("统一社会信用代码长度应为18位（当前%(n)s位）", n=len(code))
     except stdnum_errors.InvalidChecksum:
-        reason = "统一社会信用代码校验位错误，请核对"
+        reason = N_("统一社会信用代码校验位错误，请核对")
     except stdnum_errors.ValidationError:
-        reason = (
+        reason = N_(
             "统一社会信用代码格式错误：前8位应为数字，其余为数字或大写字母（不含I、O、Z、S、V）"
         )
     raise ValidationError.field("credit_code", reason)
@@ -102,18 +104,18 @@ def normalize_credit_code(value: str) -> str:
 def normalize_phone(value: str, field: str = "phone") -> str:
     """Return an 11-digit mainland mobile number, or raise ValidationError on `field`."""
     if not isinstance(value, str):
-        raise ValidationError.field(field, "手机号应为文本")
+        raise ValidationError.field(field, N_("手机号应为文本"))
     # NFKC turns full-width digits and "＋" typed with a Chinese IME into ASCII.
     digits = "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch not in " -")
     if not digits:
-        raise ValidationError.field(field, "请填写手机号")
+        raise ValidationError.field(field, N_("请填写手机号"))
     # People paste numbers with the country code; the stored form is the bare 11 digits.
     for prefix in ("+86", "0086", "86"):
         if digits.startswith(prefix) and len(digits) == 11 + len(prefix):
             digits = digits[len(prefix) :]
             break
     if not digits.isascii() or not _PHONE_RE.fullmatch(digits):
-        raise ValidationError.field(field, "手机号应为以1开头的11位数字")
+        raise ValidationError.field(field, N_("手机号应为以1开头的11位数字"))
     return digits
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from stdnum.cn import ric
 
-from volunteer.errors import ValidationError
+from volunteer.errors import N_, ValidationError
 from volunteer.students.identity import normalize_id_number, normalize_phone
 
 MAX_ROWS = 20000
@@ -56,26 +56,26 @@ def _example_id() -> str:
 # fmt: off
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", ("学生姓名",), True, 12,
-           "学生真实姓名，最多50字。", "张三"),
+           N_("学生真实姓名，最多50字。"), "张三"),
     Column("id_number", "身份证号", ("身份证号码", "身份证", "公民身份号码"), True, 22,
-           "18位居民身份证号，末位可为X。请保持该列为“文本”格式，否则 Excel 会丢失后几位。",
+           N_("18位居民身份证号，末位可为X。请保持该列为“文本”格式，否则 Excel 会丢失后几位。"),
            _example_id()),
     Column("phone", "手机号", ("手机号码", "手机", "联系电话"), True, 14,
-           "以1开头的11位手机号。", "13800138000"),
+           N_("以1开头的11位手机号。"), "13800138000"),
     Column("university", "学校", ("就读学校", "就读高校", "高校", "学校名称"), True, 24,
-           "就读高校全称。", "西北大学"),
+           N_("就读高校全称。"), "西北大学"),
     Column("major", "专业", ("所学专业",), False, 16,
-           "所学专业，可不填；用于匹配相关行业的企业。", "会计学"),
+           N_("所学专业，可不填；用于匹配相关行业的企业。"), "会计学"),
     Column("enrollment_year", "入学年份", ("入学年度", "入学时间"), False, 10,
-           "四位数年份（1990–2100），可不填。", "2024"),
+           N_("四位数年份（1990–2100），可不填。"), "2024"),
     Column("home_city", "家庭所在城市", ("生源地", "家庭所在地", "家庭住址城市"), False, 14,
-           "家庭所在的城市，用于就近匹配爱心企业，可不填。", "西安"),
+           N_("家庭所在的城市，用于就近匹配爱心企业，可不填。"), "西安"),
     Column("union_code", "工会代码", ("所属工会代码", "工会编码"), True, 14,
-           "登记该学生的工会代码，须在您的管辖范围内。", "SX-XA-01"),
+           N_("登记该学生的工会代码，须在您的管辖范围内。"), "SX-XA-01"),
     Column("username", "用户名", ("登录名", "账号", "登录账号"), True, 16,
-           "学生登录用的用户名：3–64位字母、数字或 _ . - @。", "zhangsan2024"),
+           N_("学生登录用的用户名：3–64位字母、数字或 _ . - @。"), "zhangsan2024"),
     Column("password", "初始密码", ("密码",), True, 14,
-           "至少8位；学生首次登录后须修改。", "Welcome2024"),
+           N_("至少8位；学生首次登录后须修改。"), "Welcome2024"),
 )
 # fmt: on
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
@@ -121,8 +121,8 @@ def _cell_text(value: Any) -> str:
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     """Return the first worksheet's rows as text, or raise import_invalid."""
     if data.startswith(_OLE_MAGIC):
-        raise _invalid("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传。")
-    not_xlsx = "文件不是有效的 Excel（.xlsx）工作簿，可能已损坏或只是改了扩展名。"
+        raise _invalid(N_("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传。"))
+    not_xlsx = N_("文件不是有效的 Excel（.xlsx）工作簿，可能已损坏或只是改了扩展名。")
     if not data.startswith(_ZIP_MAGIC):
         raise _invalid(not_xlsx)
     try:
@@ -131,7 +131,7 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     except Exception:  # any damage in an untrusted archive is the uploader's problem
         raise _invalid(not_xlsx) from None
     if unpacked > MAX_XLSX_UNCOMPRESSED:
-        raise _invalid("工作簿解压后过大，请只保留学生名单后再上传。")
+        raise _invalid(N_("工作簿解压后过大，请只保留学生名单后再上传。"))
     import openpyxl  # imported here: only uploads need it
 
     try:
@@ -140,7 +140,7 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
         raise _invalid(not_xlsx) from None
     try:
         if not book.worksheets:
-            raise _invalid("工作簿中没有工作表。")
+            raise _invalid(N_("工作簿中没有工作表。"))
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # dimensions written by other tools are often wrong
         rows: list[list[str]] = []
@@ -158,7 +158,7 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
 
 
 def _too_many_rows() -> ValidationError:
-    return _invalid(f"数据超过 {MAX_ROWS} 行（或空行过多），请分批导入。")
+    return _invalid(N_("数据超过 %(n)s 行（或空行过多），请分批导入。", n=MAX_ROWS))
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -169,12 +169,15 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         hint = ""
         try:
             data.decode("gbk")
-            hint = "（看起来是 Excel 默认的 GBK 编码）"
+            hint = N_("（看起来是 Excel 默认的 GBK 编码）")
         except UnicodeDecodeError:
             pass
         raise _invalid(
-            f"文件不是 UTF-8 编码{hint}。请将文件另存为 UTF-8 编码的 CSV"
-            "（Excel：另存为 →“CSV UTF-8（逗号分隔）”）后再上传。"
+            N_(
+                "文件不是 UTF-8 编码%(hint)s。请将文件另存为 UTF-8 编码的 CSV"
+                "（Excel：另存为 →“CSV UTF-8（逗号分隔）”）后再上传。",
+                hint=hint,
+            )
         ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = "," if "," in first_line or "\t" not in first_line else "\t"
@@ -185,7 +188,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
                 raise _too_many_rows()
             rows.append([v.strip() for v in values[:MAX_COLUMNS]])
     except csv.Error:
-        raise _invalid("CSV 文件格式错误（引号不配对或单元格过长），请检查后再上传。") from None
+        raise _invalid(N_("CSV 文件格式错误（引号不配对或单元格过长），请检查后再上传。")) from None
     return rows
 
 
@@ -201,7 +204,7 @@ def _find_header(rows: list[list[str]]) -> int:
         if sum(_header_key(v) in HEADER_ALIASES for v in values) >= 2:
             return index
     if first_filled is None:
-        raise _invalid("文件中没有数据。")
+        raise _invalid(N_("文件中没有数据。"))
     return first_filled
 
 
@@ -216,13 +219,25 @@ def _map_header(header: list[str], row_number: int) -> dict[int, str]:
             continue  # extra columns (备注 …) are allowed and ignored
         if field in seen:
             label = COLUMN_BY_FIELD[field].label
-            errors.append({"row": row_number, "field": field, "message": f"“{label}”列出现了两次"})
+            errors.append(
+                {
+                    "row": row_number,
+                    "field": field,
+                    "message": N_("“%(label)s”列出现了两次", label=label),
+                }
+            )
         seen[field] = index
         positions[index] = field
     for field in REQUIRED_FIELDS:
         if field not in seen:
             label = COLUMN_BY_FIELD[field].label
-            errors.append({"row": row_number, "field": field, "message": f"缺少必填列“{label}”"})
+            errors.append(
+                {
+                    "row": row_number,
+                    "field": field,
+                    "message": N_("缺少必填列“%(label)s”", label=label),
+                }
+            )
     if errors:
         raise ValidationError(errors[0]["message"], code="import_invalid", rows=errors)
     return positions
@@ -232,9 +247,9 @@ def parse_upload(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]
     """Return (spreadsheet row number, {field: text}) for each non-empty data row."""
     extension = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
     if extension not in ("xlsx", "csv"):
-        raise _invalid("仅支持 .xlsx 或 .csv 文件。")
+        raise _invalid(N_("仅支持 .xlsx 或 .csv 文件。"))
     if not data:
-        raise _invalid("文件为空。")
+        raise _invalid(N_("文件为空。"))
     # A workbook saved with a .csv name is still a workbook; read what it is.
     rows = (
         _xlsx_rows(data) if extension == "xlsx" or data.startswith(_ZIP_MAGIC) else _csv_rows(data)
@@ -252,13 +267,17 @@ def parse_upload(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]
             raise _too_many_rows()
         for field, text in record.items():
             if len(text) > MAX_CELL_CHARS:
-                message = f"“{COLUMN_BY_FIELD[field].label}”超过 {MAX_CELL_CHARS} 个字符"
+                message = N_(
+                    "“%(label)s”超过 %(n)s 个字符",
+                    label=COLUMN_BY_FIELD[field].label,
+                    n=MAX_CELL_CHARS,
+                )
                 too_long.append({"row": index + 1, "field": field, "message": message})
         records.append((index + 1, record))
     if too_long:
         raise ValidationError(too_long[0]["message"], code="import_invalid", rows=too_long)
     if not records:
-        raise _invalid("文件中没有学生数据行（只有表头）。")
+        raise _invalid(N_("文件中没有学生数据行（只有表头）。"))
     return records
 
 
@@ -266,17 +285,17 @@ def _text(value: str, label: str, max_chars: int, *, required: bool) -> str | No
     """Return the trimmed text, None when optional and empty, or raise with a reason."""
     if not value:
         if required:
-            raise ValueError(f"请填写{label}")
+            raise ValueError(N_("请填写%(label)s", label=label))
         return None
     if len(value) > max_chars:
-        raise ValueError(f"{label}不能超过{max_chars}个字")
+        raise ValueError(N_("%(label)s不能超过%(n)s个字", label=label, n=max_chars))
     return value
 
 
 def _id_number(value: str, today: date | None) -> str:
     if _SCIENTIFIC_RE.fullmatch(value):
         raise ValueError(
-            "身份证号被 Excel 存成了数字，后几位已丢失；请把该列设为“文本”格式后重新填写"
+            N_("身份证号被 Excel 存成了数字，后几位已丢失；请把该列设为“文本”格式后重新填写")
         )
     try:
         return normalize_id_number(value, today=today)
@@ -296,30 +315,30 @@ def _enrollment_year(value: str) -> int | None:
     if not text:
         return None
     if not (text.isascii() and text.isdigit()) or not 1990 <= int(text) <= 2100:
-        raise ValueError("入学年份应为1990–2100之间的四位数年份")
+        raise ValueError(N_("入学年份应为1990–2100之间的四位数年份"))
     return int(text)
 
 
 def _username(value: str) -> str:
     if not value:
-        raise ValueError("请填写用户名")
+        raise ValueError(N_("请填写用户名"))
     if not _USERNAME_RE.fullmatch(value):
-        raise ValueError("用户名应为3–64位字母、数字或 _ . - @")
+        raise ValueError(N_("用户名应为3–64位字母、数字或 _ . - @"))
     return value
 
 
 def _password(value: str) -> str:
     if not value:
-        raise ValueError("请填写初始密码")
+        raise ValueError(N_("请填写初始密码"))
     if not 8 <= len(value) <= 128:
-        raise ValueError("初始密码应为8–128个字符")
+        raise ValueError(N_("初始密码应为8–128个字符"))
     return value
 
 
 def _check_field(field: str, value: str, today: date | None) -> Any:
     """Return the normalised value of one field, or raise ValueError with the reason."""
     if _CONTROL_RE.search(value):
-        raise ValueError(f"{COLUMN_BY_FIELD[field].label}含有不可见的控制字符")
+        raise ValueError(N_("%(label)s含有不可见的控制字符", label=COLUMN_BY_FIELD[field].label))
     match field:
         case "name":
             return _text(value, "姓名", 50, required=True)
@@ -359,7 +378,13 @@ def validate_rows(
                 text = _cell_text(raw.get(column.field))
                 record[column.field] = _check_field(column.field, text, today)
             except ValueError as exc:
-                row_errors.append({"row": row_number, "field": column.field, "message": str(exc)})
+                row_errors.append(
+                    {
+                        "row": row_number,
+                        "field": column.field,
+                        "message": exc.args[0] if exc.args else str(exc),
+                    }
+                )
         row_errors.extend(_duplicates(record, first_row))
         errors.extend(row_errors)
         if not row_errors:
@@ -378,7 +403,9 @@ def _duplicates(record: dict[str, Any], first_row: dict[str, dict[str, int]]) ->
         earlier = seen.setdefault(value.casefold(), row_number)
         if earlier != row_number:
             label = COLUMN_BY_FIELD[field].label
-            message = f"第 {earlier} 行和第 {row_number} 行的{label}相同"
+            message = N_(
+                "第 %(a)s 行和第 %(b)s 行的%(label)s相同", a=earlier, b=row_number, label=label
+            )
             yield {"row": row_number, "field": field, "message": message}
 
 

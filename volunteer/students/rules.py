@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from volunteer.errors import ValidationError
+from volunteer.errors import N_, ValidationError
 from volunteer.students.identity import normalize_id_number, normalize_phone
 
 AID_CATEGORIES = ("regular", "key_university")
@@ -22,13 +22,13 @@ TEXT_LIMITS = {
     "family_hardship": (2000, False),
 }
 LABELS = {
-    "name": "姓名",
-    "university": "学校",
-    "university_city": "学校所在城市",
-    "major": "专业",
-    "home_city": "家庭所在城市",
-    "union_code": "所属工会",
-    "family_hardship": "家庭困难情况",
+    "name": N_("姓名"),
+    "university": N_("学校"),
+    "university_city": N_("学校所在城市"),
+    "major": N_("专业"),
+    "home_city": N_("家庭所在城市"),
+    "union_code": N_("所属工会"),
+    "family_hardship": N_("家庭困难情况"),
 }
 EARLIEST_ENROLLMENT = 1990
 LATEST_ENROLLMENT = 2100
@@ -80,16 +80,16 @@ def _clean_text(field: str, value: Any) -> str | None:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValueError(f"{label}应为文本")
+        raise ValueError(N_("%(label)s应为文本", label=label))
     text = value.strip()
     if not text:
         if required:
-            raise ValueError(f"请填写{label}")
+            raise ValueError(N_("请填写%(label)s", label=label))
         return None
     if _CONTROL_RE.search(text):
-        raise ValueError(f"{label}含有不可见的控制字符")
+        raise ValueError(N_("%(label)s含有不可见的控制字符", label=label))
     if len(text) > limit:
-        raise ValueError(f"{label}不能超过{limit}个字")
+        raise ValueError(N_("%(label)s不能超过%(n)s个字", label=label, n=limit))
     return text
 
 
@@ -97,9 +97,11 @@ def _clean_year(value: Any) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("入学年份应为整数")
+        raise ValueError(N_("入学年份应为整数"))
     if not EARLIEST_ENROLLMENT <= value <= LATEST_ENROLLMENT:
-        raise ValueError(f"入学年份应在{EARLIEST_ENROLLMENT}–{LATEST_ENROLLMENT}之间")
+        raise ValueError(
+            N_("入学年份应在%(low)s–%(high)s之间", low=EARLIEST_ENROLLMENT, high=LATEST_ENROLLMENT)
+        )
     return value
 
 
@@ -135,7 +137,7 @@ def clean_profile(
         except ValidationError as exc:
             errors.setdefault(field, []).extend((exc.fields or {}).get(field, [exc.message]))
         except ValueError as exc:
-            errors.setdefault(field, []).append(str(exc))
+            errors.setdefault(field, []).append(exc.args[0] if exc.args else str(exc))
     if errors:
         first = next(iter(errors.values()))[0]
         raise ValidationError(first, fields=errors)
@@ -151,19 +153,19 @@ def clean_aid(
     errors: dict[str, list[str]] = {}
     latest = today.year + 1
     if isinstance(year, bool) or not isinstance(year, int):
-        errors["year"] = ["年度应为整数"]
+        errors["year"] = [N_("年度应为整数")]
     elif not EARLIEST_AID_YEAR <= year <= latest:
-        errors["year"] = [f"年度应在{EARLIEST_AID_YEAR}–{latest}之间"]
+        errors["year"] = [N_("年度应在%(low)s–%(high)s之间", low=EARLIEST_AID_YEAR, high=latest)]
     if isinstance(amount_yuan, bool) or not isinstance(amount_yuan, int):
-        errors["amount_yuan"] = ["金额应为整数（元）"]
+        errors["amount_yuan"] = [N_("金额应为整数（元）")]
     elif not 0 <= amount_yuan <= MAX_AID_YUAN:
-        errors["amount_yuan"] = [f"金额应在0–{MAX_AID_YUAN}元之间"]
+        errors["amount_yuan"] = [N_("金额应在0–%(n)s元之间", n=MAX_AID_YUAN)]
     if category not in AID_CATEGORIES:
-        errors["category"] = ["类别应为普通高校或985/211高校"]
+        errors["category"] = [N_("类别应为普通高校或985/211高校")]
     if note is not None and not isinstance(note, str):
-        errors["note"] = ["备注应为文本"]
+        errors["note"] = [N_("备注应为文本")]
     elif note and len(note.strip()) > 200:
-        errors["note"] = ["备注不能超过200个字"]
+        errors["note"] = [N_("备注不能超过200个字")]
     if errors:
         first = next(iter(errors.values()))[0]
         raise ValidationError(first, fields=errors)

@@ -17,7 +17,7 @@ from ..auth import services as auth_services
 from ..auth.models import User
 from ..auth.passwords import check_policy
 from ..enterprises.models import Enterprise
-from ..errors import Conflict, Forbidden, ValidationError
+from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..unions.models import Union
 from . import rules
@@ -97,7 +97,7 @@ def _require_union_staff(actor: User) -> None:
 
 def _union_in_scope(actor: User, code: Any) -> Union:
     if not isinstance(code, str):
-        raise ValidationError.field("union_code", "请选择所属工会")
+        raise ValidationError.field("union_code", N_("请选择所属工会"))
     return scope.get_or_404(scope.unions(actor), Union, code.strip())
 
 
@@ -106,13 +106,13 @@ def _refuse_duplicate_id(cipher: IdCipher, id_number: str, exclude: int | None =
     if exclude is not None:
         stmt = stmt.where(Student.id != exclude)
     if db.session.scalars(stmt.limit(1)).first() is not None:
-        message = "该身份证号已登记。"
+        message = N_("该身份证号已登记。")
         raise Conflict("duplicate", message, fields={"id_number": [message]})
 
 
 def _refuse_duplicate_username(username: str) -> None:
     if db.session.scalars(select(User.id).where(User.username == username)).first():
-        message = "用户名已存在。"
+        message = N_("用户名已存在。")
         raise Conflict("duplicate", message, fields={"username": [message]})
 
 
@@ -211,7 +211,7 @@ class StudentPage:
 def _search_filter(q: str) -> Any:
     """Filter for a search text: part of a name or phone, or a whole ID number."""
     if len(q) > MAX_QUERY_CHARS:
-        raise ValidationError.field("q", f"搜索内容不能超过{MAX_QUERY_CHARS}个字")
+        raise ValidationError.field("q", N_("搜索内容不能超过%(n)s个字", n=MAX_QUERY_CHARS))
     conditions = [Student.name.contains(q, autoescape=True)]
     digits = q.replace(" ", "")
     if digits.isascii() and digits.isdigit():

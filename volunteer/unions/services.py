@@ -9,7 +9,7 @@ from sqlalchemy import select
 from .. import audit, clock
 from ..auth import scope
 from ..auth.models import User
-from ..errors import Conflict, Forbidden, ValidationError
+from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from .models import Union
 
@@ -20,7 +20,7 @@ def validate_code(code: str) -> str:
     """Return a clean union code or raise a 400."""
     code = (code or "").strip()
     if not CODE_RE.match(code):
-        raise ValidationError.field("code", "工会代码为 1–32 位字母、数字或连字符。")
+        raise ValidationError.field("code", N_("工会代码为 1–32 位字母、数字或连字符。"))
     return code
 
 
@@ -29,20 +29,22 @@ def create_union(actor: User | None, code: str, name: str, parent_code: str | No
     code = validate_code(code)
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationError.field("name", "名称必填，最多 100 字。")
+        raise ValidationError.field("name", N_("名称必填，最多 100 字。"))
     parent = None
     if actor is not None:
         if actor.role != "union_staff":
             raise Forbidden()
         if parent_code is None:
-            raise ValidationError.field("parent_code", "请指定上级工会。")
+            raise ValidationError.field("parent_code", N_("请指定上级工会。"))
         parent = scope.get_or_404(scope.unions(actor), Union, parent_code)
     elif parent_code is not None:
         parent = db.session.get(Union, parent_code)
         if parent is None:
-            raise ValidationError.field("parent_code", "上级工会不存在。")
+            raise ValidationError.field("parent_code", N_("上级工会不存在。"))
     if db.session.get(Union, code) is not None:
-        raise Conflict("duplicate", "工会代码已存在。", fields={"code": ["工会代码已存在。"]})
+        raise Conflict(
+            "duplicate", N_("工会代码已存在。"), fields={"code": [N_("工会代码已存在。")]}
+        )
     union = Union(
         code=code,
         name=name,

@@ -1,0 +1,285 @@
+"""The role × route matrix: every route of the URL map against seven actors (SPEC §3).
+
+The table is tests/route_matrix.py. One world serves the whole matrix (a session, a
+correction, a certificate, a kiosk, an exemption of XA's side), so the test makes each
+request once per actor and reports every mismatch together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.checkin_support import code, later, scan
+from tests.conftest import PASSWORD, Api
+from tests.report_support import add_session
+from tests.route_matrix import (
+    ACTORS,
+    FORBIDDEN,
+    LAST,
+    LOGIN,
+    NOT_FOUND,
+    OK,
+    ROUTES,
+    route_key,
+)
+from volunteer.extensions import db
+
+CONVERTER_RE = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
+MONTH = "2026-11"
+HARDSHIP = "父亲工伤致残，母亲务农"
+EXTRA_ACTORS = {"union_root": "sx_staff"}
+ACTOR_USERS = {
+    "union": "xa_staff",
+    "union_sibling": "tc_staff",
+    "enterprise": "ent_xa_staff",
+    "enterprise_other": "ent_tc_staff",
+    "student": "stu_xa_user",
+    "student_other": "stu_tc_user",
+    **EXTRA_ACTORS,
+}
+
+
+def app_routes(app) -> set[str]:
+    """Return every (method, rule) of the app as table keys."""
+    keys = set()
+    for rule in app.url_map.iter_rules():
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            keys.add(route_key(method, rule.rule))
+    return keys
+
+
+def test_every_route_is_in_the_table(app):
+    routes = app_routes(app)
+    missing = sorted(routes - set(ROUTES))
+    stale = sorted(set(ROUTES) - routes)
+    assert not missing, "routes missing from tests/route_matrix.py:\n" + "\n".join(missing)
+    assert not stale, "tests/route_matrix.py lists routes that no longer exist:\n" + "\n".join(
+        stale
+    )
+
+
+class Objects:
+    """The XA-side objects that path parameters name, and how to fill each parameter."""
+
+    def __init__(self, world, **ids) -> None:
+        self.world = world
+        self.ids = ids
+
+    def value(self, name: str, conv: str | None, args: str | None) -> str:
+        if conv == "any":
+            return args.split(",")[0].strip().strip("'\"")
+        if conv == "path":
+            return "css/app.css"
+        w = self.world
+        simple = {
+            "student_id": w.stu_xa.id,
+            "enterprise_id": w.ent_xa.id,
+            "site_id": w.site_xa.id,
+            "agreement_id": w.agr_xa.id,
+            "code": "XA",
+            "language": "zh",
+            "month": MONTH,
+            "day": "2026-12-05",
+        }
+        if name in simple:
+            return str(simple[name])
+        if name == "site_token":
+            db.session.refresh(w.site_xa)  # the matrix may have rotated its secret
+            return code(w.site_xa)
+        return str(self.ids[name])
+
+
+def fill(rule: str, objects: Objects, overrides: dict[str, str]) -> str:
+    """Fill a rule's path parameters from the world's objects."""
+
+    def repl(m: re.Match) -> str:
+        name = overrides.get(m.group("name"), m.group("name"))
+        return objects.value(name, m.group("conv"), m.group("args"))
+
+    return CONVERTER_RE.sub(repl, rule)
+
+
+@pytest.fixture
+def matrix_world(app, world, frozen, make_user, api):
+    """The world plus a session, a correction, a certificate, a kiosk and an exemption."""
+    from volunteer.checkin import kiosks
+    from volunteer.students.models import AidRecord
+
+    from volunteer import clock
+
+    frozen("2026-11-28 09:00")  # a Saturday inside both agreements
+    w = world
+    w.stu_xa.family_hardship = HARDSHIP
+    db.session.add(AidRecord(student_id=w.stu_xa.id, year=2026, amount_yuan=5000,
+                             category="regular", created_at=clock.now()))  # fmt: skip
+    db.session.commit()
+    w.sx_staff = db.session.scalars(
+        select(type(w.xa_staff)).where(type(w.xa_staff).username == "sx_staff")
+    ).one()
+    clerk = make_user("union_staff", union_code="XA", username="xa_clerk")
+    add_session(w.agr_xa, w.site_xa, "2026-10-10 09:00", 180)
+    stu = api(w.stu_xa_user)
+    assert scan(stu, w.site_xa).status_code == 201
+    later(hours=3)
+    session = scan(stu, w.site_xa, "check_out").get_json()["session"]
+    correction = stu.post(f"/sessions/{session['id']}/corrections",
+                          json={"check_in_at": "2026-11-28T08:30:00+08:00", "note": "早到"})  # fmt: skip
+    assert correction.status_code == 201, correction.get_json()
+    cert = stu.post(f"/students/{w.stu_xa.id}/certificates",
+                    json={"from_month": "2026-10", "to_month": "2026-10"})  # fmt: skip
+    assert cert.status_code == 201, cert.get_json()
+    exemption = api(w.xa_staff).post(
+        "/exemptions", json={"student_id": w.stu_xa.id, "month": "2026-12", "reason": "住院"}
+    )
+    assert exemption.status_code == 201, exemption.get_json()
+    kiosk, kiosk_token = kiosks.create_kiosk(w.ent_xa_staff, w.site_xa.id, "前台平板")
+    objects = Objects(
+        w,
+        user_id=clerk.id,
+        session_id=session["id"],
+        correction_id=correction.get_json()["id"],
+        certificate_id=cert.get_json()["id"],
+        certificate_code=cert.get_json()["code"],
+        exemption_id=exemption.get_json()["id"],
+        kiosk_id=kiosk.id,
+        kiosk_token=kiosk_token,
+    )
+    return w, objects
+
+
+class Actor:
+    """One actor's browser (logged in by cookie) and API token, on its own client."""
+
+    def __init__(self, app, user) -> None:
+        self.app = app
+        self.client = app.test_client()
+        self.api = Api(self.client)
+        self.user = user
+        if user is not None:
+            self.login()
+            with app.app_context():
+                resp = self.client.post(
+                    "/api/v1/tokens", json={"username": user.username, "password": PASSWORD}
+                )
+            assert resp.status_code == 201
+            self.api.token = resp.get_json()["token"]
+
+    def login(self) -> None:
+        with self.app.app_context():
+            resp = self.client.post("/login", data={"username": self.user.username,
+                                                    "password": PASSWORD})  # fmt: skip
+        assert resp.status_code == 302
+
+    def call(self, method: str, path: str):
+        # A fresh app context per request: the test's own context would keep `g` (and
+        # Flask-Login's cached user) from one actor's request to the next.
+        with self.app.app_context():
+            return self._call(method, path)
+
+    def _call(self, method: str, path: str):
+        if path.startswith("/api/v1"):
+            sub = path[len("/api/v1") :]
+            if method in ("POST", "PUT", "PATCH"):
+                return getattr(self.api, method.lower())(sub, json={})
+            return getattr(self.api, method.lower())(sub)
+        kwargs = {"data": {}} if method in ("POST", "PUT", "PATCH") else {}
+        return self.client.open(path, method=method, **kwargs)
+
+
+def verdict(resp, path: str, expected: object) -> str | None:
+    """Return a complaint when the answer does not match the expectation."""
+    api = path.startswith("/api/")
+    status = resp.status_code
+    body = resp.get_json(silent=True) if api else None
+    code_ = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+    location = resp.headers.get("Location", "")
+    if status >= 500:
+        return f"{status} server error"
+    if expected == LOGIN:
+        if api and status == 401 and code_ == "unauthorized":
+            return None
+        if not api and status == 302 and "/login" in location:
+            return None
+    elif expected == FORBIDDEN:
+        if status == 403 and (not api or code_ == "forbidden"):
+            return None
+    elif expected == NOT_FOUND:
+        if status == 404 and (not api or code_ == "not_found"):
+            return None
+    elif expected == OK:
+        refused = status in (401, 403, 404)
+        sent_away = status in (301, 302, 303) and ("/login" in location
+                                                   or "/account/password" in location)  # fmt: skip
+        if not refused and not sent_away:
+            return None
+    return f"got {status} {code_ or location or ''}".strip()
+
+
+def _order(keys):
+    return sorted(keys, key=lambda k: (k in LAST, k))
+
+
+def _private_leaks(resp, path: str, actor: str, id_number: str) -> list[str]:
+    """Find ID numbers, family hardship or aid amounts in an answer to a non-union actor."""
+    if actor.startswith("union") or actor == "anon":
+        return []
+    ctype = resp.headers.get("Content-Type", "")
+    if not ("json" in ctype or "html" in ctype or "text" in ctype):
+        return []
+    text = resp.get_data(as_text=True)
+    found = [word for word in (id_number, HARDSHIP) if word in text]
+    if "json" in ctype:
+        keys = _json_keys(json.loads(text)) if text.strip() else set()
+        found += sorted(k for k in keys if k == "family_hardship" or "amount" in k)
+    return [f"{actor} {path}: {what}" for what in found]
+
+
+def _json_keys(value) -> set[str]:
+    if isinstance(value, dict):
+        out = set(value)
+        for item in value.values():
+            out |= _json_keys(item)
+        return out
+    if isinstance(value, list):
+        out = set()
+        for item in value:
+            out |= _json_keys(item)
+        return out
+    return set()
+
+
+def test_role_route_matrix(app, matrix_world):
+    """Every route answers every actor as the table says: 401/login → 403 → 404 → allowed."""
+    from volunteer.students.services import id_cipher
+
+    w, objects = matrix_world
+    id_number = id_cipher().decrypt(w.stu_xa.id_number_cipher, w.stu_xa.id_key_id)
+    users = {name: getattr(w, attr) for name, attr in ACTOR_USERS.items()}
+    db.session.rollback()
+    actors = {"anon": Actor(app, None)}
+    actors.update({name: Actor(app, users[name]) for name in ACTORS if name != "anon"})
+    routes = app_routes(app)
+    failures, leaks = [], []
+    for key in _order(routes & set(ROUTES)):
+        access = ROUTES[key]
+        method, rule = key.split(" ", 1)
+        names = [a for a in ACTORS if a not in access.expect] + list(access.expect)
+        # refusals first: the allowed calls may change the objects' state
+        names.sort(key=lambda a: access.expected(a) == OK)
+        for name in names:
+            if name not in actors:
+                actors[name] = Actor(app, users[name])
+            path = fill(rule, objects, access.params)
+            db.session.rollback()  # end the test's own read: SQLite would keep it locked
+            resp = actors[name].call(method, path)
+            expected = access.expected(name)
+            complaint = verdict(resp, path, expected)
+            if complaint:
+                failures.append(f"{key} as {name}: expected {expected}, {complaint}")
+            leaks += _private_leaks(resp, path, name, id_number)
+    assert not failures, f"{len(failures)} mismatches:\n" + "\n".join(failures)
+    assert not leaks, "private data shown outside union staff:\n" + "\n".join(leaks)

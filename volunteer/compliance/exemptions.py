@@ -1,0 +1,145 @@
+"""Exemptions (R18, R21): approve or withdraw a reduction of a student's month."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .. import audit, clock
+from ..auth.models import User
+from ..auth.services import commit_or_conflict
+from ..calendar.services import parse_month_arg
+from ..errors import Conflict, ValidationError
+from ..extensions import db
+from ..students.models import Student
+from ..unions.services import union_path
+from . import locks
+from .models import Exemption
+from .reads import exemption_in_scope, student_in_managed_scope
+
+MAX_EXEMPT_MINUTES = 240 * 60
+MAX_REASON = 1000
+
+
+def _text(value: object, name: str, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError.field(name, "必填。")
+        return None
+    if not isinstance(value, str) or len(value.strip()) > MAX_REASON:
+        raise ValidationError.field(name, f"最多 {MAX_REASON} 字。")
+    return value.strip()
+
+
+def _minutes(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError.field("minutes", "应为整数（分钟）。")
+    if not 1 <= value <= MAX_EXEMPT_MINUTES:
+        raise ValidationError.field("minutes", f"应在 1–{MAX_EXEMPT_MINUTES} 分钟之间。")
+    return value
+
+
+def _ensure_open(actor: User, student_id: int, month: str, override_reason: str | None) -> bool:
+    """Refuse a closed month (409 month_closed) unless the student's union gives a reason."""
+    if not locks.closed_months(student_id, [month]):
+        return False
+    if not override_reason:
+        raise Conflict(
+            "month_closed",
+            f"{month} 已结算；如确需修改，请填写结算后修改的理由（override_reason）。",
+        )
+    return locks.ensure_months_open(actor, student_id, [month], override_reason)
+
+
+def exemption_dict(exemption: Exemption) -> dict:
+    """Serialise an exemption for the API."""
+    return {
+        "id": exemption.id,
+        "student_id": exemption.student_id,
+        "month": exemption.month,
+        "minutes": exemption.minutes,
+        "whole": exemption.minutes is None,
+        "reason": exemption.reason,
+        "created_at": clock.to_local(exemption.created_at).isoformat(),
+        "revoked_at": clock.to_local(exemption.revoked_at).isoformat()
+        if exemption.revoked_at
+        else None,
+    }
+
+
+def create_exemption(
+    actor: User,
+    student_id: int,
+    month: str,
+    reason: str | None,
+    minutes: int | None = None,
+    *,
+    override_reason: str | None = None,
+    now: datetime | None = None,
+) -> Exemption:
+    """Approve an exemption for a student's month (None minutes: the whole requirement)."""
+    student = student_in_managed_scope(actor, student_id)
+    month = parse_month_arg(month)
+    reason = _text(reason, "reason", required=True)
+    minutes = _minutes(minutes)
+    override_reason = _text(override_reason, "override_reason", required=False)
+    overriding = _ensure_open(actor, student.id, month, override_reason)
+    exemption = Exemption(student_id=student.id, month=month, minutes=minutes, reason=reason,
+                          created_by_id=actor.id, created_at=now or clock.now())  # fmt: skip
+    db.session.add(exemption)
+    db.session.flush()
+    after = exemption_dict(exemption)
+    if overriding:
+        after["override_reason"] = override_reason
+        locks.note_change(student.id, [month])
+    audit.record(actor, "created", "exemption", exemption.id, after=after,
+                 union_path=union_path(student.union_code))  # fmt: skip
+    commit_or_conflict()
+    return exemption
+
+
+def revoke_exemption(
+    actor: User,
+    exemption_id: int,
+    reason: str | None,
+    *,
+    override_reason: str | None = None,
+    now: datetime | None = None,
+) -> Exemption:
+    """Withdraw an exemption, with a reason (audited)."""
+    exemption = exemption_in_scope(actor, exemption_id)
+    reason = _text(reason, "reason", required=True)
+    override_reason = _text(override_reason, "override_reason", required=False)
+    if exemption.revoked_at is not None:
+        raise Conflict("invalid_state", "该免除已撤销。")
+    overriding = _ensure_open(actor, exemption.student_id, exemption.month, override_reason)
+    before = exemption_dict(exemption)
+    exemption.revoked_at = now or clock.now()
+    db.session.flush()
+    if overriding:
+        locks.note_change(exemption.student_id, [exemption.month])
+    code = db.session.scalar(select(Student.union_code).where(Student.id == exemption.student_id))
+    audit.record(actor, "revoked", "exemption", exemption.id, before=before,
+                 after={"reason": reason, "override_reason": override_reason},
+                 union_path=union_path(code))  # fmt: skip
+    commit_or_conflict()
+    return exemption
+
+
+def month_exemptions(student_ids: list[int], month: str) -> list[Exemption]:
+    """Return the exemptions (revoked ones included) of some students in a month."""
+    if not student_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Exemption)
+            .where(Exemption.student_id.in_(student_ids), Exemption.month == month)
+            .order_by(Exemption.created_at)
+        )
+    )
+
+
+# --- pages -------------------------------------------------------------------------------

@@ -1,0 +1,168 @@
+"""What the compliance pages show: the union dashboard, list exports, a student's month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from .. import audit, clock
+from ..auth import scope
+from ..auth.models import User
+from ..auth.services import commit_or_conflict
+from ..calendar.rules import month_bounds, month_of
+from ..calendar.services import coverage_warnings, parse_month_arg
+from ..enterprises.models import Enterprise
+from ..errors import Forbidden, ValidationError
+from ..extensions import db
+from ..unions.models import Union
+from .closing import covering_closes
+from .exemptions import month_exemptions
+from .groups import GroupFigures, enterprise_groups, rate_history, subtree_student_ids, union_groups
+from .models import Exemption
+from .monthrows import MonthRow, compute_month_rows, summary
+from .reads import by_severity, list_compliance, parse_status, scoped_student_ids, student_month
+
+
+@dataclass
+class Dashboard:
+    """Everything the union dashboard shows for a month and its filters."""
+
+    month: str
+    union: Union
+    rows: list[MonthRow]
+    summary: dict
+    listed: list[MonthRow]
+    union_groups: list[GroupFigures]
+    enterprise_groups: list[GroupFigures]
+    history: list[tuple[str, float | None]]
+    coverage: list[dict]
+    closed_by: list[str]
+    month_over: bool
+    unions: list[Union] = field(default_factory=list)
+    status: str | None = None
+    enterprise_id: int | None = None
+
+    def with_status(self, status: str) -> list[MonthRow]:
+        """Return the rows of one status, worst first."""
+        return by_severity([r for r in self.rows if r.status == status])
+
+    @property
+    def unmatched(self) -> list[MonthRow]:
+        """Return the students without any agreement, by name."""
+        return sorted((r for r in self.rows if not r.has_agreement),
+                      key=lambda r: (r.student_name, r.student_id))  # fmt: skip
+
+
+def dashboard(
+    actor: User,
+    month: str | None = None,
+    *,
+    union_code: str | None = None,
+    enterprise_id: int | None = None,
+    status: str | None = None,
+    today: date | None = None,
+) -> Dashboard:
+    """Gather the union dashboard: counts, rate, chart data, groups and lists (R19, R24)."""
+    if actor.role != "union_staff" or scope.actor_union(actor) is None:
+        raise Forbidden()
+    today = today or clock.today()
+    month = parse_month_arg(month) if month else clock.current_month()
+    status = parse_status(status)
+    focus = scope.actor_union(actor)
+    if union_code:
+        focus = scope.get_or_404(scope.unions(actor), Union, union_code)
+    focus_ids = subtree_student_ids(focus)
+    ids = scoped_student_ids(actor, month, union_code=focus.code, enterprise_id=enterprise_id)
+    rows = compute_month_rows(month, ids, today=today)
+    listed = by_severity([r for r in rows if status is None or r.status == status])
+    return Dashboard(
+        month=month,
+        union=focus,
+        rows=rows,
+        summary=summary(rows),
+        listed=listed,
+        union_groups=union_groups(rows, focus),
+        enterprise_groups=enterprise_groups(rows),
+        # The chart ends with the month shown (this month for a future one); the
+        # month's rows are reused when they cover the same students.
+        history=rate_history(
+            focus_ids,
+            12,
+            today,
+            last_month=min(month, month_of(today)),
+            known=None if enterprise_id else {month: rows},
+        ),  # fmt: skip
+        coverage=coverage_warnings(today),
+        closed_by=covering_closes(focus, month),
+        month_over=today > month_bounds(month)[1],
+        unions=list(db.session.scalars(scope.unions(actor).order_by(Union.path))),
+        status=status,
+        enterprise_id=enterprise_id,
+    )
+
+
+def export_list(
+    actor: User,
+    month: str | None,
+    which: str,
+    *,
+    union_code: str | None = None,
+    enterprise_id: int | None = None,
+    status: str | None = None,
+) -> tuple[str, bytes]:
+    """Build an XLSX of one dashboard list; the download is audited (R22)."""
+    from . import export
+
+    if which not in export.LISTS:
+        raise ValidationError.field("list", "未知的列表。")
+    if actor.role == "enterprise_staff":
+        month = parse_month_arg(month) if month else clock.current_month()
+        rows, _ = list_compliance(actor, month, status=status)
+        data = export.build(which, month, rows=by_severity(rows), groups=[])
+        path = None
+    else:
+        board = dashboard(actor, month, union_code=union_code, enterprise_id=enterprise_id,
+                          status=status)  # fmt: skip
+        month, path = board.month, board.union.path
+        data = export.from_dashboard(which, board)
+    audit.record(actor, "downloaded", "report", f"compliance/{month}/{which}", union_path=path,
+                 after={"list": which, "month": month})  # fmt: skip
+    commit_or_conflict()
+    return f"compliance-{month}-{which}.xlsx", data
+
+
+@dataclass
+class Progress:
+    """One student's month with the enterprises and exemptions behind it."""
+
+    row: MonthRow
+    enterprises: list[str]
+    exemptions: list[Exemption]
+
+
+def month_detail(
+    actor: User, student_id: int, month: str | None = None, *, today: date | None = None
+) -> Progress:
+    """Return a student's month row with its enterprises and exemptions (revoked too)."""
+    month = parse_month_arg(month) if month else clock.current_month()
+    row = student_month(actor, student_id, month, today=today)
+    names = []
+    if row.enterprise_ids:
+        found = dict(
+            db.session.execute(
+                select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(row.enterprise_ids))
+            ).all()
+        )
+        names = [found[e] for e in row.enterprise_ids if e in found]
+    return Progress(row, names, month_exemptions([row.student_id], month))
+
+
+def my_progress(actor: User, month: str | None = None, *, today: date | None = None) -> Progress:
+    """Return the student's own month (本月进度); revoked exemptions are left out."""
+    if actor.role != "student" or actor.student_id is None:
+        raise Forbidden()
+    progress = month_detail(actor, actor.student_id, month, today=today)
+    progress.exemptions = [e for e in progress.exemptions if e.revoked_at is None]
+    return progress
