@@ -49,6 +49,7 @@ class Server:
             BASE_URL=self.url,
             VOLUNTEER_CLOCK_FILE=self.clock_file,
             RATELIMIT_ENABLED="0",
+            PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",  # test data only: fast to seed
         )
         self.proc: subprocess.Popen | None = None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -30,18 +31,18 @@ STUDENT = {"name": "林知远", "username": "e2e_linzy", "password": "Start-Pass
            "new_password": "Lin-Own-Pass-2026", "id_body": "61011320051020357"}  # fmt: skip
 ENTERPRISE = "西安秦云信息技术有限公司"  # demo `ent_demo1`: its site has no coordinates
 ENTERPRISE_LOGIN = "ent_demo1"
-CATALOG = ROOT / "volunteer" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+CATALOG = ROOT / "volunteer" / "translations" / "en" / "LC_MESSAGES" / "messages.mo"
 
 
 def english(msgid: str) -> str | None:
-    """The English catalog's translation of a Chinese text, if it has one yet."""
+    """The compiled English catalog's translation of a Chinese text, if it has one yet."""
     if not CATALOG.exists():
         return None
-    from babel.messages.pofile import read_po
+    import gettext
 
     with CATALOG.open("rb") as fh:
-        message = read_po(fh).get(msgid)
-    return (message.string or None) if message is not None else None
+        text = gettext.GNUTranslations(fh).gettext(msgid)
+    return text if text != msgid else None
 
 
 @pytest.fixture(autouse=True)
@@ -165,6 +166,8 @@ def test_register_check_in_out_confirm_and_report(server, new_context, shot):
     assert kiosk.evaluate("() => window.e2eMarker") == "first load"
     later = read_code(kiosk)
     assert later["token"] != code["token"]
+    kiosk.clock.run_for(1000)  # one tick of the kiosk's clock, now set by the server
+    expect(kiosk.locator("#kiosk-clock")).to_have_text(re.compile(r"^11:00:0[0-2]$"))
     shot(kiosk, "kiosk-two-hours-later")
 
     # The student taps 签退 and sees the minutes.
@@ -183,9 +186,8 @@ def test_register_check_in_out_confirm_and_report(server, new_context, shot):
     row.locator("button", has_text="确认").click()
     expect(enterprise.locator(".flash-success")).to_contain_text("已确认")
     enterprise.goto("/checkin/enterprise/sessions?status=confirmed")
-    expect(enterprise.locator(".sessions-table tbody tr", has_text=STUDENT["name"])).to_contain_text(
-        "已确认"
-    )
+    confirmed = enterprise.locator(".sessions-table tbody tr", has_text=STUDENT["name"])
+    expect(confirmed).to_contain_text("已确认")
     shot(enterprise, "enterprise-confirmed")
 
     # The student sees the month's progress: 2 confirmed hours.
@@ -222,7 +224,7 @@ def test_register_check_in_out_confirm_and_report(server, new_context, shot):
         enterprise.locator(".downloads a", has_text="Excel").click()
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
-    book = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read()), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()), read_only=True)
     cells = [str(v) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for v in r]
     assert STUDENT["name"] in cells
 
@@ -306,5 +308,7 @@ def test_kiosk_refreshes_its_code_without_a_reload(server, new_context, shot):
     assert kiosk.evaluate("() => window.e2eMarker") == "still here"
     assert kiosk.evaluate("() => performance.getEntriesByType('navigation').length") == navigations
     assert kiosk.url.endswith("/kiosk")
+    kiosk.clock.run_for(1000)
+    expect(kiosk.locator("#kiosk-clock")).to_have_text(re.compile(r"^14:00:3[5-7]$"))
     expect(kiosk.locator("#kiosk-status")).to_have_text("")
     shot(kiosk, "kiosk-after")
