@@ -19,7 +19,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 translations: $(VENV)/.runtime
-	@if [ -d volunteer/translations ]; then $(BIN)/pybabel compile -q -d volunteer/translations; fi
+	@if [ -d volunteer/translations ]; then $(BIN)/pybabel -q compile -d volunteer/translations; fi
 
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade

@@ -147,23 +147,24 @@ def session_rows(p: Province, emit_session: Emit, emit_month: Emit) -> None:
                 decided = decider = None
                 if status == "auto_closed":
                     end, minutes, flags = start + timedelta(hours=12), 0, "auto_closed"
-                    parts = {month_of((start + _LOCAL).date()): 0}
                 else:
                     end, minutes = start + length * _MIN, length
-                    if (start + _LOCAL).month == (end + _LOCAL).month:
-                        parts = {m: minutes}
-                    else:
-                        parts = p.split(start, end)
                     if status in ("confirmed", "rejected"):
                         decided = min(end + timedelta(hours=rng.randrange(1, 72)), now - _MIN)
                         decider = staff
                 emit_session((sess_id, a.student_id, a.enterprise_id, rng.choice(sites), a.id,
                               start, end, status, flags, reason, minutes, None, None, None,
                               None, decided, decider, start, decided or end))  # fmt: skip
+                # As the app's sync_months: every month touched, 0 unless the status counts.
+                if (start + _LOCAL).month == (end + _LOCAL).month:
+                    parts = {m: minutes}
+                else:
+                    parts = p.split(start, end)
+                counts = status in ("confirmed", "pending")
                 for month, part in parts.items():
                     month_id += 1
                     emit_month((month_id, sess_id, a.student_id, a.enterprise_id, a.id, month,
-                                part, status))  # fmt: skip
+                                part if counts else 0, status))  # fmt: skip
     sess_id = _open_sessions(p, emit_session, sess_id)
     p.counts["service_sessions"] = sess_id
     p.counts["session_months"] = month_id

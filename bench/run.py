@@ -210,8 +210,51 @@ def write_pool(meta: dict, tokens: dict[str, str], path: Path) -> int:
 # --- locust -----------------------------------------------------------------------------
 
 
-def run_locust(user_class: str, base: str, users: int, seconds: int, tag: str, env: dict) -> dict:
+class CpuMeter:
+    """CPU seconds spent by the gunicorn workers and by this database's PostgreSQL backends.
+
+    Per request, these do not depend on what else the shared box is doing (unlike latency),
+    so they say what the throughput ratio would be on a machine of one's own.
+    """
+
+    def __init__(self, server: subprocess.Popen, database: str) -> None:
+        self.server, self.database = server, database
+
+    def _pids(self) -> dict[str, set[int]]:
+        import psutil
+        import psycopg
+
+        workers = {p.pid for p in psutil.Process(self.server.pid).children(recursive=True)}
+        with psycopg.connect(f"{seeding.PG_SERVER}/postgres", autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,)
+            ).fetchall()
+        return {"app": workers, "db": {r[0] for r in rows}}
+
+    def sample(self) -> dict[str, dict[int, float]]:
+        """Return {group: {pid: cpu seconds}} now."""
+        import psutil
+
+        out: dict[str, dict[int, float]] = {}
+        for group, pids in self._pids().items():
+            out[group] = {}
+            for pid in pids:
+                with contextlib.suppress(psutil.Error):
+                    t = psutil.Process(pid).cpu_times()
+                    out[group][pid] = t.user + t.system
+        return out
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        """Return CPU seconds per group between two samples (new processes count whole)."""
+        return {g: sum(v - before.get(g, {}).get(pid, 0.0) for pid, v in after[g].items())
+                for g in after}  # fmt: skip
+
+
+def run_locust(user_class: str, base: str, users: int, seconds: int, tag: str, env: dict,
+               meter: CpuMeter | None = None) -> dict:  # fmt: skip
     """Run Locust headless for `seconds` and return the aggregated figures."""
+    before = meter.sample() if meter else None
     prefix = RESULTS / f"locust_{tag}"
     cmd = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
            "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", base,
@@ -220,7 +263,12 @@ def run_locust(user_class: str, base: str, users: int, seconds: int, tag: str, e
     with open(RESULTS / f"locust_{tag}.log", "w") as log:
         subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
                        timeout=seconds + 120, check=False)  # fmt: skip
-    return read_stats(Path(f"{prefix}_stats.csv"))
+    stats = read_stats(Path(f"{prefix}_stats.csv"))
+    if meter and stats["requests"]:
+        spent = CpuMeter.spent(before, meter.sample())
+        stats["cpu_ms_per_request"] = {g: round(v * 1000 / stats["requests"], 2)
+                                       for g, v in spent.items()}  # fmt: skip
+    return stats
 
 
 def read_stats(path: Path) -> dict:
@@ -252,10 +300,12 @@ def scan_benchmark(meta: dict, args: argparse.Namespace) -> dict:
         print(f"pool: {n} students; server: gunicorn {args.workers} sync workers, "
               f"rate limits {'on (Redis)' if ratelimit else 'off'}")  # fmt: skip
         env = {"BENCH_POOL": str(pool_path), "BENCH_SCAN_REPORT": str(RESULTS / "scan_report.json")}
-        ceiling = run_locust("HealthUser", base, args.users, args.ceiling_seconds, "ceiling", env)
+        meter = CpuMeter(proc, meta["url"].rsplit("/", 1)[1])
+        ceiling = run_locust("HealthUser", base, args.users, args.ceiling_seconds, "ceiling", env,
+                             meter)  # fmt: skip
         ceiling["load_avg_1m"] = round(os.getloadavg()[0], 2)
         print(f"ceiling /healthz: {ceiling['rps']} req/s, p99 {ceiling['p99']} ms")
-        scan = run_locust("ScanUser", base, args.users, args.scan_seconds, "scan", env)
+        scan = run_locust("ScanUser", base, args.users, args.scan_seconds, "scan", env, meter)
         scan["load_avg_1m"] = round(os.getloadavg()[0], 2)
         report_path = RESULTS / "scan_report.json"
         scan["report"] = json.loads(report_path.read_text()) if report_path.exists() else {}
@@ -277,12 +327,15 @@ def print_tables(result: dict) -> str:
         s = result["scan_load"]
         lines += [f"### Scan load ({s['users']} concurrent, gunicorn {s['workers']} workers, "
                   f"PostgreSQL, {result['scan_db']})", "",
-                  "| endpoint | req/s | p50 ms | p95 ms | p99 ms | failures | load avg |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+                  "| endpoint | req/s | p50 ms | p95 ms | p99 ms | failures | load avg "
+                  "| app CPU ms/req | PG CPU ms/req |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
         for label, key in (("GET /healthz (ceiling)", "ceiling"), ("POST /api/v1/scan", "scan")):
             f = s[key]
+            cpu = f.get("cpu_ms_per_request", {})
             lines.append(f"| {label} | {f['rps']} | {f['p50']:.0f} | {f['p95']:.0f} | "
-                         f"{f['p99']:.0f} | {f['failures']}/{f['requests']} | {f.get('load_avg_1m', '')} |")  # fmt: skip
+                         f"{f['p99']:.0f} | {f['failures']}/{f['requests']} | {f.get('load_avg_1m', '')} "
+                         f"| {cpu.get('app', '')} | {cpu.get('db', '')} |")  # fmt: skip
         target = "met" if s["ratio"] >= 0.5 and s["scan"]["p99"] < 100 else "MISSED"
         lines += ["", f"scan ÷ ceiling = **{s['ratio']:.2f}** (target ≥ 0.50, p99 < 100 ms: {target})",
                   f"scan outcomes: {s['scan'].get('report', {}).get('outcomes')}", ""]  # fmt: skip

@@ -26,8 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRANSLATIONS = os.path.join(ROOT, "volunteer", "translations")
 POT = os.path.join(TRANSLATIONS, "messages.pot")
 LOCALES = ("en",)
-# `_`, `gettext`, `ngettext` and `N_` (service messages) are babel's default keywords.
-KEYWORDS = ("_l", "lazy_gettext", "N_")
+# `_`, `gettext`, `ngettext`, `pgettext` and `N_` (service messages) are babel's defaults.
+KEYWORDS = ("_l", "lazy_gettext", "N_", "lazy_pgettext:1c,2")
 
 
 def extract() -> None:
@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             for message in missing:
                 where = ", ".join(sorted({path for path, _line in message.locations}))
-                print(f"  {message.id!r}  [{where}]")
+                context = f" (context {message.context!r})" if message.context else ""
+                print(f"  {message.id!r}{context}  [{where}]")
         if args.compile:
             compile_catalog(locale, catalog)
     return 1 if args.check and total_missing else 0

@@ -64,6 +64,8 @@ class Access:
     expect: dict[str, object] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
     why: str = ""
+    # Call the actors in ACTORS order (not refusals first) when the first call uses it up.
+    in_order: bool = False
 
     def expected(self, actor: str) -> object:
         """Return the expected answer for one actor: OK, LOGIN, 403 or 404."""
@@ -112,16 +114,27 @@ def obj(*roles: str, **kw) -> Access:
     return Access(tuple(roles), scoped=True, **kw)
 
 
+def device() -> Access:
+    """A kiosk route: a paired tablet's device cookie, never an account, opens it."""
+    return Access(
+        (PUBLIC,),
+        expect={**{a: FORBIDDEN for a in ACTORS}, "kiosk_device": OK},
+        why="only a tablet paired through a kiosk link",
+    )
+
+
 # Union officers of the whole province read partner enterprises' profiles (SPEC §3).
 PROVINCE = ("union_sibling",)
 ROOT_ONLY = {"union": FORBIDDEN, "union_sibling": FORBIDDEN, "union_root": OK}
 
 ROUTES: dict[str, Access] = {
     # --- pages: accounts, home, static ---------------------------------------------------
-    "GET /": public(why="home: the login page for strangers, a role's start page otherwise"),
+    "GET /": public(expect={"anon": LOGIN}, why="home: strangers go to the login page"),
     "GET /login": public(),
     "POST /login": public(),
-    "POST /logout": anyone(),
+    "POST /logout": anyone(
+        expect={a: LOGIN for a in ACTORS}, why="logging out ends on the login page"
+    ),
     "GET /account/password": anyone(),
     "POST /account/password": anyone(),
     "GET /users/<int:user_id>/password-reset": obj(U),
@@ -174,8 +187,8 @@ ROUTES: dict[str, Access] = {
     "POST /calendar": only(U, expect=ROOT_ONLY, why="only a root union overrides days (R3)"),
     "POST /calendar/<day>/remove": only(U, expect=ROOT_ONLY, why="only a root union (R3)"),
     # --- pages: check-in -------------------------------------------------------------------------
-    "GET /s/<token>": public(
-        params={"token": "site_token"}, why="the scan page checks the code before login (R8)"
+    "GET /s/<token>": only(
+        S, params={"token": "site_token"}, why="checks the code, then asks to log in (R8)"
     ),
     "POST /s/<token>": only(
         S, params={"token": "site_token"}, why="the scan button; no object of the student's"
@@ -206,13 +219,16 @@ ROUTES: dict[str, Access] = {
     "GET /checkin/sites/<int:site_id>/poster.svg": obj(E),
     "GET /checkin/union/sessions": only(U),
     "GET /checkin/scans": only(U, E),
-    "GET /kiosk": public(why="the tablet's screen: a device cookie, not an account"),
-    "GET /kiosk/code.json": public(why="the tablet's code: a device cookie, not an account"),
+    "GET /kiosk": device(),
+    "GET /kiosk/code.json": device(),
     "GET /kiosk/activate/<token>": public(
         params={"token": "kiosk_token"}, why="the one-time link that pairs a tablet"
     ),
     "POST /kiosk/activate/<token>": public(
-        params={"token": "kiosk_token"}, why="the one-time link that pairs a tablet"
+        params={"token": "kiosk_token"},
+        expect={a: NOT_FOUND for a in ACTORS if a != "anon"},
+        in_order=True,
+        why="the one-time link pairs the first tablet (anon, first); then it is used up",
     ),
     # --- pages: compliance -----------------------------------------------------------------------
     "GET /compliance": only(U),

@@ -53,3 +53,18 @@ def localize_fields(fields: dict[str, list[Any]] | None) -> dict[str, list[Any]]
     if fields is None:
         return None
     return {name: [localize(reason) for reason in reasons] for name, reasons in fields.items()}
+
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July",
+             "August", "September", "October", "November", "December")  # fmt: skip
+
+
+def month_name(month: str, *, short: bool = False) -> str:
+    """Return "YYYY-MM" for people: "2026年11月" / "November 2026"; short: "11月" / "Nov"."""
+    year, sep, mon = (month or "").partition("-")
+    if not (sep and year.isdigit() and mon.isdigit() and 1 <= int(mon) <= 12):
+        return month
+    if current_language() == "en":
+        name = MONTHS_EN[int(mon) - 1]
+        return name[:3] if short else f"{name} {year}"
+    return f"{int(mon)}月" if short else f"{year}年{int(mon)}月"

@@ -6,16 +6,18 @@ from datetime import date, datetime
 
 from flask import Flask, current_app, flash, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+from flask_babel import refresh as refresh_locale
 
 from . import clock
 from .auth.scope import current_actor
-from .i18n import current_language, localize
+from .i18n import current_language, localize, month_name
 
 # (endpoint, label) per role, in order; an endpoint not (yet) registered is skipped.
 NAV = {
     "union_staff": [
         ("compliance.dashboard", _l("合规看板")),
-        ("students.index", _l("学生")),
+        ("students.index", lazy_pgettext("many", "学生")),
         ("enterprises.index", _l("爱心企业")),
         ("agreements.index", _l("协议")),
         ("checkin.union_sessions", _l("服务记录")),
@@ -127,8 +129,11 @@ def init_app(app: Flask) -> None:
         flag_word=flag_word,
     )
     app.jinja_env.filters.update(
-        localtime=localtime, hours=hours, isodate=isodate, localize=localize
+        localtime=localtime, hours=hours, isodate=isodate, localize=localize, month_name=month_name
     )
+    # Flask-Babel caches the locale on `g`, and a request reuses an app context that is
+    # already pushed (tests, scripts): choose the language afresh for every request.
+    app.before_request(refresh_locale)
 
 
 def attach_errors(form, exc) -> None:

@@ -10,6 +10,7 @@
   var count = document.getElementById("kiosk-count");
   var status = document.getElementById("kiosk-status");
   var tz = root.dataset.tz || "Asia/Shanghai";
+  var lang = document.documentElement.lang || "zh-CN"; // the page's language
   var offset = Date.parse(root.dataset.now) - Date.now(); // server minus this device
   var lastOk = Date.now();
   var timer = null;
@@ -19,8 +20,8 @@
   function tick() {
     var now = serverNow();
     try {
-      clock.textContent = now.toLocaleTimeString("zh-CN", { timeZone: tz, hour12: false });
-      dateEl.textContent = now.toLocaleDateString("zh-CN", {
+      clock.textContent = now.toLocaleTimeString(lang, { timeZone: tz, hour12: false });
+      dateEl.textContent = now.toLocaleDateString(lang, {
         timeZone: tz, year: "numeric", month: "long", day: "numeric", weekday: "long" });
     } catch (e) {
       clock.textContent = now.toTimeString().slice(0, 8);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -19,7 +20,9 @@ WORKDAY_CHOICES = [
 
 class AgreementForm(FlaskForm):
     student_id = HiddenField(validators=[DataRequired()])
-    enterprise_id = SelectField(_l("爱心企业"), coerce=int, validators=[InputRequired()])
+    enterprise_id = SelectField(
+        lazy_pgettext("one", "爱心企业"), coerce=int, validators=[InputRequired()]
+    )
     kind = SelectField(_l("协议类型"), choices=KIND_CHOICES, default="volunteer")
     starts_on = DateField(_l("开始日期"), validators=[InputRequired()])
     ends_on = DateField(_l("结束日期（含）"), validators=[InputRequired()])

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from volunteer.errors import N_
+
 HOME_CITY_POINTS = 40
 UNIVERSITY_CITY_POINTS = 30
 CAPACITY_POINTS = 30
@@ -148,9 +150,9 @@ def same_city(a: str | None, b: str | None) -> bool:
 
 def _city_points(student: StudentProfile, city: str | None) -> tuple[int, str | None]:
     if same_city(student.home_city, city):
-        return HOME_CITY_POINTS, f"与学生家庭所在地同城（{city_key(city)}）"
+        return HOME_CITY_POINTS, N_("与学生家庭所在地同城（%(city)s）", city=city_key(city))
     if same_city(student.university_city, city):
-        return UNIVERSITY_CITY_POINTS, f"与学生就读学校同城（{city_key(city)}）"
+        return UNIVERSITY_CITY_POINTS, N_("与学生就读学校同城（%(city)s）", city=city_key(city))
     return 0, None
 
 
@@ -181,7 +183,10 @@ def affinity(major: str | None, industry: str | None) -> tuple[int, str | None]:
     for keyword in major_keywords(major):
         for name, points in MAJOR_AFFINITY[keyword]:
             if name in offered and points > best[0]:
-                best = (min(points, AFFINITY_POINTS), f"行业与专业相关：{keyword} → {name}")
+                best = (
+                    min(points, AFFINITY_POINTS),
+                    N_("行业与专业相关：%(keyword)s → %(name)s", keyword=keyword, name=name),
+                )
     return best
 
 
@@ -195,9 +200,9 @@ def score_candidate(student: StudentProfile, candidate: Candidate) -> Match:
     remaining = max(0, candidate.capacity - candidate.in_use_peak)
     if remaining:
         score += min(CAPACITY_POINTS, remaining * CAPACITY_POINTS_PER_PLACE)
-        reasons.append(f"剩余名额 {remaining} 个")
+        reasons.append(N_("剩余名额 %(n)s 个", n=remaining))
     else:
-        reasons.append("名额已满")
+        reasons.append(N_("名额已满"))
     points, reason = affinity(student.major, candidate.industry)
     score += points
     reasons += [reason] if reason else []

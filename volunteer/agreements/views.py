@@ -14,6 +14,7 @@ from ..auth.scope import current_actor, get_or_404, role_required
 from ..enterprises.models import Enterprise
 from ..errors import DomainError, ValidationError
 from ..extensions import db
+from ..i18n import localize
 from ..students.models import Student
 from ..web_support import attach_errors
 from . import services, suggestions
@@ -179,7 +180,7 @@ def sign(agreement_id: int):
     try:
         agreement = services.sign_agreement(actor, agreement_id)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
     else:
         if agreement.status_on(clock.today()) == "pending":
             flash(_("已签署，等待对方签署后生效。"), "success")
@@ -203,7 +204,7 @@ def terminate(agreement_id: int):
                 actor, agreement_id, form.reason.data, form.effective_on.data
             )
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash(localize(exc.message), "error")
         else:
             flash(_("已终止协议。"), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement_id))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from ..errors import DomainError, Unauthorized
+from ..i18n import localize
 from ..web_support import attach_errors
 from . import services
 from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm
@@ -39,7 +40,7 @@ def login():
             user = services.log_in(form.username.data.strip(), form.password.data)
         except Unauthorized as exc:
             g.login_failed = True
-            form.password.errors.append(exc.message)
+            form.password.errors.append(localize(exc.message))
         else:
             login_user(user)
             return redirect(safe_next(form.next.data) or url_for("web.home"))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError, Forbidden, ValidationError
+from ..i18n import localize
 from ..web_support import attach_errors
 from . import services
 from .forms import OverrideForm, RemoveOverrideForm
@@ -83,7 +84,7 @@ def remove(day: str):
             raise ValidationError(_("理由最多 1000 字。"))
         services.delete_override(actor, parsed, form.reason.data)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
         return redirect(url_for("calendar.month"))
     flash(_("已删除覆盖设置，恢复官方日历。"), "success")
     return redirect(url_for("calendar.month", month=month_of(parsed)))

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
+from ..i18n import localize
 from ..jsonapi import paginated
 from ..web_support import attach_errors
 from . import listings, services
@@ -104,7 +105,7 @@ def bulk_confirm():
     try:
         count = services.confirm_sessions(current_actor(), ids)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
     else:
         flash(_("已确认 %(n)s 条记录。", n=count), "success")
     return _back()
@@ -119,7 +120,7 @@ def confirm_one(session_id: int):
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
     else:
         flash(_("已确认。"), "success")
     return _back()
@@ -234,7 +235,7 @@ def decide_correction(correction_id: int, decision: str):
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
     else:
         word = (
             _("已接受更正，记录已按申请调整并确认。")

@@ -5,17 +5,17 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from volunteer.errors import ValidationError
+from volunteer.errors import N_, ValidationError
 
 ACTIONS = ("check_in", "check_out")
 POSTER_REUSE_SECONDS = 60  # R11: a poster code counts as reused within 60 s
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 
 _MINUTE = timedelta(minutes=1)
-_NEEDS_TZ = "时间必须包含时区。"
-_IN_FUTURE = "时间不能晚于当前时间。"
-_OUT_BEFORE_IN = "签退时间必须晚于签到时间。"
-_BAD_ACTION = "操作应为 check_in（签到）或 check_out（签退）。"
+_NEEDS_TZ = N_("时间必须包含时区。")
+_IN_FUTURE = N_("时间不能晚于当前时间。")
+_OUT_BEFORE_IN = N_("签退时间必须晚于签到时间。")
+_BAD_ACTION = N_("操作应为 check_in（签到）或 check_out（签退）。")
 
 
 def _utc(value: datetime) -> datetime:
@@ -107,12 +107,12 @@ def validate_location(
     """Validate an optional scan location; return (lat, lon), or None when absent."""
     fields: dict[str, list[str]] = {}
     if accuracy_m is not None and (not _is_number(accuracy_m) or accuracy_m < 0):  # type: ignore[operator]
-        fields["accuracy_m"] = ["精度应为不小于 0 的数字。"]
+        fields["accuracy_m"] = [N_("精度应为不小于 0 的数字。")]
     present = not (lat is None and lon is None)
     checks = (("latitude", lat, -90, 90), ("longitude", lon, -180, 180))
     for name, value, low, high in checks if present else ():
         if not _is_number(value) or not low <= value <= high:  # type: ignore[operator]
-            fields[name] = [f"应为 {low} 到 {high} 之间的数字。"]
+            fields[name] = [N_("应为 %(low)s 到 %(high)s 之间的数字。", low=low, high=high)]
     if fields:
         raise ValidationError(fields=fields)
     return (float(lat), float(lon)) if present else None  # type: ignore[arg-type]

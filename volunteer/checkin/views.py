@@ -17,6 +17,7 @@ from ..auth.scope import current_actor, role_required
 from ..enterprises.models import Enterprise, Site
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import localize
 from ..jsonapi import paginated
 from ..web_support import attach_errors
 from . import listings, services, sessions, tokens
@@ -85,7 +86,7 @@ def _refusal_page(token: str, code: str, message: str, status: int, open_session
     site, enterprise = _verified_site(token)
     since = open_session.get("check_in_at") if isinstance(open_session, dict) else None
     return render_template("checkin/scan.html", site=site, enterprise=enterprise, form=None,
-                           error_code=code, error_message=message,
+                           error_code=code, error_message=localize(message),
                            open_since=datetime.fromisoformat(since) if since else None), status  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from .groups import GroupFigures
 from .monthrows import MonthRow
 
 if TYPE_CHECKING:
-    from .services import Dashboard
+    from .pages import Dashboard
 
 LISTS = ("students", "at_risk", "missed", "unmatched", "unions", "enterprises")
 

@@ -7,23 +7,21 @@ figures); the arithmetic per student is O(1) per agreement through MonthCalendar
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select
 
 from .. import clock
-from ..agreements.models import Agreement
-from ..agreements.rules import effective_end
-from ..calendar.rules import MonthCalendar, month_bounds
-from ..calendar.services import calendars_for
-from ..checkin.models import SessionMonth
-from ..extensions import db
-from ..students.models import Student
-from ..unions.models import Union
-from .models import Exemption, MonthClose, MonthFigure
+from ..calendar.rules import MonthCalendar
+from .loading import (  # noqa: F401  (load_closes, enterprise_month_students: re-exported)
+    MonthInputs,
+    check_select,
+    enterprise_month_students,
+    load_closes,
+    load_inputs,
+)
 from .rules import (
     STATUSES,
     AgreementSpan,
@@ -35,9 +33,6 @@ from .rules import (
     net_required_minutes,
     pace_minutes_per_day,
 )
-
-# Session statuses whose minutes count (SessionMonth.status is a copy of the session's).
-COUNTED = ("confirmed", "pending")
 
 
 @dataclass(slots=True)
@@ -88,177 +83,6 @@ class MonthRow:
         }
 
 
-@dataclass
-class _Inputs:
-    """Everything the arithmetic needs, loaded by a fixed number of queries."""
-
-    students: list = field(default_factory=list)
-    minutes: dict = field(default_factory=dict)
-    agreements: dict = field(default_factory=dict)
-    exemptions: dict = field(default_factory=dict)
-    calendars: dict = field(default_factory=dict)
-    closes: dict = field(default_factory=dict)
-    figures: dict = field(default_factory=dict)
-
-
-def _check_select(student_ids_select: Select) -> None:
-    if len(student_ids_select.selected_columns) != 1:
-        raise TypeError("student_ids_select must select one column of student ids")
-
-
-def _load_minutes(months: list[str], ids: Select) -> dict:
-    rows = _rows(
-        select(
-            SessionMonth.student_id,
-            SessionMonth.month,
-            SessionMonth.status,
-            func.sum(SessionMonth.minutes),
-        )
-        .where(
-            SessionMonth.student_id.in_(ids),
-            SessionMonth.month.in_(months),
-            SessionMonth.status.in_(COUNTED),
-        )
-        .group_by(SessionMonth.student_id, SessionMonth.month, SessionMonth.status)
-    )
-    out: dict = defaultdict(dict)
-    for student_id, month, status, total in rows:
-        out[(student_id, month)][status] = int(total or 0)
-    return out
-
-
-def _load_agreements(first: date, last: date, ids: Select, today: date) -> dict:
-    """Return {student_id: [(enterprise_id, AgreementSpan)]} for signed agreements."""
-    # An unsigned (pending) agreement creates no requirement: nobody agreed to it
-    # (agreements.rules.is_signed, expressed in SQL so that no timestamp is loaded).
-    signed = or_(
-        and_(Agreement.student_signed_at.is_not(None), Agreement.enterprise_signed_at.is_not(None)),
-        and_(Agreement.paper_signed_on.is_not(None), Agreement.paper_signed_on <= today),
-    )
-    rows = _rows(
-        select(
-            Agreement.student_id,
-            Agreement.enterprise_id,
-            Agreement.starts_on,
-            Agreement.ends_on,
-            Agreement.terminated_on,
-            Agreement.monthly_hours,
-            Agreement.allow_workdays,
-        ).where(
-            Agreement.student_id.in_(ids),
-            Agreement.starts_on <= last,
-            Agreement.ends_on >= first,
-            signed,
-        )
-    )
-    out: dict = defaultdict(list)
-    spans: dict[tuple, AgreementSpan] = {}
-    for sid, eid, starts, ends, term, hours, workdays in rows:
-        end = effective_end(ends, term)
-        if end < starts:
-            continue
-        key = (starts, end, hours, bool(workdays))
-        # Shared span objects keep the per-month memo small and its lookups cheap.
-        span = spans.get(key)
-        if span is None:
-            span = spans[key] = AgreementSpan(*key)
-        out[sid].append((eid, span))
-    return out
-
-
-def _load_students(ids: Select) -> list[tuple]:
-    """Return (id, name, union_code, phone, union path, has_agreement) per student."""
-    # "Matched": at least one agreement not cancelled before it began (R19 lists the
-    # others apart); asked per student inside the same query.
-    matched = (
-        select(Agreement.id)
-        .where(
-            Agreement.student_id == Student.id,
-            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > Agreement.starts_on),
-        )
-        .exists()
-    )
-    rows = _rows(
-        select(Student.id, Student.name, Student.union_code, Student.phone, matched)
-        .where(Student.id.in_(ids))
-        .order_by(Student.id)
-    )
-    # Unions are few: their paths come in one small query instead of a join per row.
-    paths = dict(_rows(select(Union.code, Union.path)))
-    return [
-        (sid, name, code, phone, paths.get(code, ""), bool(has))
-        for sid, name, code, phone, has in rows
-    ]
-
-
-def _load_exemptions(months: list[str], ids: Select) -> dict:
-    """Return {(student_id, month): (minutes, whole)} of the approved exemptions."""
-    rows = _rows(
-        select(Exemption.student_id, Exemption.month, Exemption.minutes).where(
-            Exemption.student_id.in_(ids),
-            Exemption.month.in_(months),
-            Exemption.revoked_at.is_(None),
-        )
-    )
-    out: dict = {}
-    for sid, month, minutes in rows:
-        total, whole = out.get((sid, month), (0, False))
-        out[(sid, month)] = (total + (minutes or 0), whole or minutes is None)
-    return out
-
-
-def load_closes(months: list[str]) -> dict[str, set[str]]:
-    """Return {month: codes of the unions that closed it} for some months."""
-    rows = _rows(
-        select(MonthClose.month, MonthClose.union_code).where(
-            MonthClose.month.in_(months), MonthClose.closed_at.is_not(None)
-        )
-    )
-    out: dict[str, set[str]] = defaultdict(set)
-    for month, code in rows:
-        out[month].add(code)
-    return out
-
-
-def _load_figures(months: list[str], ids: Select) -> dict:
-    """Return {(student_id, month): (gross, required, confirmed, pending, exempt, status)}."""
-    rows = _rows(
-        select(
-            MonthFigure.student_id,
-            MonthFigure.month,
-            MonthFigure.gross_minutes,
-            MonthFigure.required_minutes,
-            MonthFigure.confirmed_minutes,
-            MonthFigure.pending_minutes,
-            MonthFigure.exempt_minutes,
-            MonthFigure.status,
-        ).where(MonthFigure.student_id.in_(ids), MonthFigure.month.in_(months))
-    )
-    return {(sid, month): tuple(rest) for sid, month, *rest in rows}
-
-
-def _rows(stmt: Select) -> list:
-    """Run a read on the session's connection as Core: no ORM row processing, which
-    at province scale costs more than the queries (the session is flushed first)."""
-    return db.session.connection().execute(stmt).all()
-
-
-def _load(months: list[str], ids: Select, today: date, use_stored: bool) -> _Inputs:
-    first, last = month_bounds(months[0])[0], month_bounds(months[-1])[1]
-    # Pending changes (e.g. a correction before note_change) must be seen.
-    db.session.flush()
-    inputs = _Inputs()
-    inputs.students = _load_students(ids)
-    inputs.minutes = _load_minutes(months, ids)
-    inputs.agreements = _load_agreements(first, last, ids, today)
-    inputs.exemptions = _load_exemptions(months, ids)
-    inputs.calendars = calendars_for(months)
-    inputs.closes = load_closes(months)
-    if use_stored and inputs.closes:
-        inputs.figures = _load_figures(months, ids)
-    return inputs
-
-
 def _days_left(today: date, spans: list[AgreementSpan], cal: MonthCalendar) -> int:
     start = max(today, cal.first)
     if start > cal.last:
@@ -279,7 +103,7 @@ def _span_key(span: AgreementSpan) -> tuple:
 class _Month:
     """One month's fixed context while rows are made; memoises what students share."""
 
-    def __init__(self, month: str, inputs: _Inputs, today: date, final: bool, cap: float):
+    def __init__(self, month: str, inputs: MonthInputs, today: date, final: bool, cap: float):
         self.month = month
         self.inputs = inputs
         self.today = today
@@ -372,13 +196,13 @@ def compute_rows_by_month(
     `final` treats every month as closed (pending minutes no longer count), as closing
     does; `use_stored=False` ignores stored figures and recomputes from the records.
     """
-    _check_select(student_ids_select)
+    check_select(student_ids_select)
     months = sorted(set(months))
     if not months:
         return {}
     today = today or clock.today()
     cap = float(current_app.config.get("DAILY_CAP_HOURS", 8))
-    inputs = _load(months, student_ids_select, today, use_stored)
+    inputs = load_inputs(months, student_ids_select, today, use_stored)
     out: dict[str, list[MonthRow]] = {}
     for month in months:
         ctx = _Month(month, inputs, today, final, cap)
@@ -410,17 +234,3 @@ def summary(rows: list[MonthRow]) -> dict:
         "total": len(rows),
         "required_count": required,
     }
-
-
-def enterprise_month_students(enterprise_id: int, month: str) -> Select:
-    """Select the students whose agreement with an enterprise covers part of a month."""
-    first, last = month_bounds(month)
-    return select(Agreement.student_id).where(
-        Agreement.enterprise_id == enterprise_id,
-        Agreement.starts_on <= last,
-        Agreement.ends_on >= first,
-        or_(
-            Agreement.terminated_on.is_(None),
-            and_(Agreement.terminated_on > first, Agreement.terminated_on > Agreement.starts_on),
-        ),
-    )

@@ -10,6 +10,8 @@ from volunteer.reports.documents import month_text, percent_text
 _LINE = "#2563eb"
 _MUTED = "#6b7280"
 _GRID_STEPS = (0, 25, 50, 75, 100)
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_NO_DATA = {"zh": ("无数据", "暂无数据"), "en": ("no data", "No data yet")}
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 22, 38
 
 
@@ -21,18 +23,27 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _split_month(month: str) -> tuple[str, str]:
-    """Return ("11月", "2026年") for "2026-11"; the raw text and no year otherwise."""
+def _split_month(month: str, lang: str = "zh") -> tuple[str, str]:
+    """Return ("11月", "2026年") or ("Nov", "2026") for "2026-11"; the raw text otherwise."""
+    year, sep, mon = month.partition("-")
+    if lang == "en" and sep and mon.isdigit() and 1 <= int(mon) <= 12:
+        return _MONTHS_EN[int(mon) - 1], year
     text = month_text(month)
     year, sep, rest = text.partition("年")
     return (rest, f"{year}年") if sep else (month, "")
 
 
-def _describe(history: list[tuple[str, float | None]]) -> str:
+def _full_month(month: str, lang: str) -> str:
+    label, year = _split_month(month, lang)
+    return f"{label} {year}" if lang == "en" and year else month_text(month)
+
+
+def _describe(history: list[tuple[str, float | None]], lang: str) -> str:
+    none, empty = _NO_DATA.get(lang, _NO_DATA["zh"])
     parts = [
-        f"{month_text(m)} {percent_text(r) if r is not None else '无数据'}" for m, r in history
+        f"{_full_month(m, lang)} {percent_text(r) if r is not None else none}" for m, r in history
     ]
-    return "；".join(parts) if parts else "暂无数据"
+    return ("; " if lang == "en" else "；").join(parts) if parts else empty
 
 
 def _grid(width: int, y_of: Callable[[float], float]) -> list[str]:
@@ -65,15 +76,18 @@ def _segments(points: list[tuple[float, float] | None]) -> list[str]:
 
 
 def _month_labels(
-    history: list[tuple[str, float | None]], x_of: Callable[[int], float], baseline: float
+    history: list[tuple[str, float | None]],
+    x_of: Callable[[int], float],
+    baseline: float,
+    lang: str,
 ) -> list[str]:
     out = ['<g fill="currentColor" font-size="12" text-anchor="middle">']
     for index, (month, _) in enumerate(history):
         x = _num(x_of(index))
-        label, year = _split_month(month)
+        label, year = _split_month(month, lang)
         out.append(f'<text x="{x}" y="{_num(baseline + 16)}">{_attr(label)}</text>')
         # The year is shown where it starts: the first month and every January.
-        if year and (index == 0 or label == "1月"):
+        if year and (index == 0 or month.endswith("-01")):
             y = _num(baseline + 31)
             out.append(
                 f'<text x="{x}" y="{y}" font-size="10" fill-opacity="0.6">{_attr(year)}</text>'
@@ -82,14 +96,14 @@ def _month_labels(
     return out
 
 
-def _gap_mark(x: str, baseline: float, month: str) -> str:
-    label = _attr(f"{month_text(month)} 无数据")
+def _gap_mark(x: str, baseline: float, month: str, lang: str) -> str:
+    label = _attr(f"{_full_month(month, lang)} {_NO_DATA.get(lang, _NO_DATA['zh'])[0]}")
     return f'<text x="{x}" y="{_num(baseline - 6)}" fill="{_MUTED}">–<title>{label}</title></text>'
 
 
-def _point_mark(x: str, y: float, month: str, rate: float) -> list[str]:
+def _point_mark(x: str, y: float, month: str, rate: float, lang: str) -> list[str]:
     value = percent_text(rate)
-    label = _attr(f"{month_text(month)} {value}")
+    label = _attr(f"{_full_month(month, lang)} {value}")
     return [
         f'<circle class="point" data-month="{_attr(month)}" cx="{x}" cy="{_num(y)}" r="4" '
         f'stroke="#ffffff" stroke-width="1.5"><title>{label}</title></circle>',
@@ -102,6 +116,7 @@ def _marks(
     x_of: Callable[[int], float],
     y_of: Callable[[float], float],
     baseline: float,
+    lang: str,
 ) -> list[str]:
     # A white halo (paint-order) keeps a value legible where the line runs through it.
     out = [
@@ -111,9 +126,9 @@ def _marks(
     for index, (month, rate) in enumerate(history):
         x = _num(x_of(index))
         if rate is None:
-            out.append(_gap_mark(x, baseline, month))
+            out.append(_gap_mark(x, baseline, month, lang))
         else:
-            out += _point_mark(x, y_of(rate), month, rate)
+            out += _point_mark(x, y_of(rate), month, rate, lang)
     out.append("</g>")
     return out
 
@@ -123,8 +138,12 @@ def compliance_chart_svg(
     width: int = 640,
     height: int = 240,
     title: str = "月度达标率",
+    lang: str = "zh",
 ) -> str:
-    """Return an SVG line chart of monthly compliance rates (0–1, None for no data)."""
+    """Return an SVG line chart of monthly compliance rates (0–1, None for no data).
+
+    `lang` ("zh" or "en") picks the words of the month labels and of "no data".
+    """
     plot_width = width - _LEFT - _RIGHT
     baseline = height - _BOTTOM
     slot = plot_width / max(len(history), 1)
@@ -143,16 +162,17 @@ def compliance_chart_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'preserveAspectRatio="xMidYMid meet" role="img" aria-label="{_attr(title)}">',
         f"<title>{_attr(title)}</title>",
-        f"<desc>{_attr(_describe(history))}</desc>",
+        f"<desc>{_attr(_describe(history, lang))}</desc>",
         *_grid(width, y_of),
         *_segments(points),
-        *_marks(history, x_of, y_of, baseline),
-        *_month_labels(history, x_of, baseline),
+        *_marks(history, x_of, y_of, baseline, lang),
+        *_month_labels(history, x_of, baseline, lang),
     ]
     if not any(rate is not None for _, rate in history):
         parts.append(
             f'<text x="{_num(_LEFT + plot_width / 2)}" y="{_num((baseline + _TOP) / 2)}" '
-            f'text-anchor="middle" font-size="13" fill="{_MUTED}">暂无数据</text>'
+            f'text-anchor="middle" font-size="13" fill="{_MUTED}">'
+            f"{_NO_DATA.get(lang, _NO_DATA['zh'])[1]}</text>"
         )
     parts.append("</svg>")
     return "\n".join(parts)

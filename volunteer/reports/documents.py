@@ -168,9 +168,15 @@ class EnterpriseReport:
         """Return how many rows have each status code."""
         return Counter(row.status for row in self.rows)
 
-    def status_summary(self) -> str:
-        """Return e.g. "已达标 3 人、有风险 1 人" in R19 order, statuses present only."""
+    def status_summary(self, lang: str = "zh") -> str:
+        """Return e.g. "已达标 3 人、有风险 1 人" ("Met 3, At risk 1") in R19 order."""
         counts = self.status_counts
+        if lang == "en":
+            return ", ".join(
+                f"{label} {counts[code]}"
+                for code, label in STATUS_LABELS_EN.items()
+                if counts[code]
+            )
         parts = [
             f"{label} {counts[code]} 人" for code, label in STATUS_LABELS_ZH.items() if counts[code]
         ]

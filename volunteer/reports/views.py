@@ -10,10 +10,11 @@ from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..calendar.rules import add_months
 from ..errors import DomainError, NotFound, ValidationError
+from ..i18n import current_language, localize, month_name
 from ..web_support import attach_errors
 from . import services
 from .chart import compliance_chart_svg
-from .documents import CERTIFICATE_TITLES, hours_text, month_text, percent_text
+from .documents import CERTIFICATE_TITLES, hours_text, percent_text
 from .downloads import attachment
 from .forms import AttestForm, CertificateForm
 from .rules import is_month_over
@@ -25,10 +26,20 @@ bp = Blueprint("reports", __name__)
 def _report_helpers() -> dict:
     return {
         "percent": percent_text,
-        "month_word": month_text,
-        "certificate_title": lambda kind: CERTIFICATE_TITLES.get(kind, kind),
+        "month_word": month_name,
+        "certificate_title": lambda kind: localize(CERTIFICATE_TITLES.get(kind, kind)),
         "hours1": lambda minutes: hours_text(minutes, 1),
+        "agreement_words": agreement_words,
     }
+
+
+def agreement_words(label: str) -> str:
+    """Return a report row's agreement line (built in Chinese for the files) for the page."""
+    if current_language() != "en":
+        return label
+    for chinese, english in (("志愿服务", _("志愿服务")), ("实习", _("实习")), ("至", " – ")):
+        label = label.replace(chinese, english)
+    return label.replace("；", "; ")
 
 
 def _month_arg() -> str:
@@ -37,7 +48,7 @@ def _month_arg() -> str:
     try:
         return services.checked_month(raw, clock.today())
     except ValidationError as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
         return clock.current_month()
 
 
@@ -46,7 +57,7 @@ def _months_around(month: str) -> dict:
     later = add_months(month, 1)
     return {
         "month": month,
-        "month_label": month_text(month),
+        "month_label": month_name(month),
         "prev_month": add_months(month, -1),
         "next_month": later if later <= current else None,
         "current_month": current,
@@ -103,7 +114,7 @@ def attest(enterprise_id: int, month: str):
     try:
         _attestation, created = services.attest_month(actor, enterprise_id, month)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
         return redirect(back)
     if created:
         flash(_("已签字确认本月名单。此后本月的服务记录不能再确认或修改。"), "success")
@@ -123,9 +134,10 @@ def union_summary():
     code = request.args.get("union_code") or actor.union_code
     summary = services.build_union_summary(actor, code, month)
     # The SVG is built from escaped values by chart.py: safe to inline (no script).
-    chart = Markup(compliance_chart_svg(summary.history))  # noqa: S704
+    words = {"title": _("月度达标率"), "lang": current_language()}
+    chart = Markup(compliance_chart_svg(summary.history, **words))  # noqa: S704
     # A phone gets its own drawing of the last six months: twelve labels would collide.
-    narrow = Markup(compliance_chart_svg(summary.history[-6:], width=360, height=230))  # noqa: S704
+    narrow = Markup(compliance_chart_svg(summary.history[-6:], width=360, height=230, **words))  # noqa: S704
     return render_template(
         "reports/union_summary.html",
         summary=summary,

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from ..auth.scope import current_actor, role_required
 from ..extensions import db
-from ..i18n import LOCALES
+from ..i18n import LOCALES, localize
 from ..web_support import home_endpoint
 
 bp = Blueprint("web", __name__)
@@ -86,7 +86,7 @@ def audit_log():
             since=parse_since(args.get("since")),
         )
     except ValidationError as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
         return redirect(url_for("web.audit_log"))
     from sqlalchemy import func, select
 
