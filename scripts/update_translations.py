@@ -27,6 +27,10 @@ TRANSLATIONS = os.path.join(ROOT, "volunteer", "translations")
 POT = os.path.join(TRANSLATIONS, "messages.pot")
 LOCALES = ("en",)
 # `_`, `gettext`, `ngettext`, `pgettext` and `N_` (service messages) are babel's defaults.
+HEADER_COMMENT = (
+    "# English catalog of the volunteer-hours platform: the msgids are the Chinese texts.\n"
+    "# Update with scripts/update_translations.py; `make translations` compiles it."
+)
 KEYWORDS = ("_l", "lazy_gettext", "N_", "lazy_pgettext:1c,2")
 
 
@@ -61,6 +65,12 @@ def update(locale: str) -> Catalog:
     else:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         catalog = Catalog(locale=locale, project="volunteer", fuzzy=False)
+    # A tidy header (babel's placeholders otherwise); no dates that change on every run.
+    catalog.header_comment = HEADER_COMMENT
+    catalog.version = "1"
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = "volunteer developers"
+    catalog.language_team = "English"
     catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
     catalog.fuzzy = False
     buffer = io.BytesIO()

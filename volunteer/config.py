@@ -90,6 +90,9 @@ def from_environment() -> dict[str, Any]:
             out[key] = value
     if os.environ.get("RATELIMIT_ENABLED", "").lower() in {"0", "false", "no", "off"}:
         out["RATELIMIT_ENABLED"] = False
+    # Served over HTTPS: cookies travel over HTTPS only, unless explicitly told otherwise.
+    if "SESSION_COOKIE_SECURE" not in out and str(out.get("BASE_URL", "")).startswith("https://"):
+        out["SESSION_COOKIE_SECURE"] = True
     return out
 
 

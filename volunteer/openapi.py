@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from .openapi_bodies import BODIES, MODELS
+
 CONVERTER_RE = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 ERROR_SCHEMA = {
     "type": "object",
@@ -60,7 +62,9 @@ def undocumented_routes(app: Flask) -> list[str]:
     return missing
 
 
-def _operation(doc: dict[str, Any], params: list[dict], defs: dict) -> dict[str, Any]:
+def _operation(
+    doc: dict[str, Any], params: list[dict], defs: dict, bodies: dict[int, Any] | None = None
+) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": doc["summary"], "parameters": list(params)}
     for name, description in doc["query"].items():
         op["parameters"].append(
@@ -88,6 +92,11 @@ def _operation(doc: dict[str, Any], params: list[dict], defs: dict) -> dict[str,
     responses: dict[str, Any] = {}
     for status, text in {200: "OK", **doc["responses"]}.items():
         responses[str(status)] = {"description": text}
+    for status, schema in (bodies or {}).items():
+        text = responses.get(str(status), {}).get("description", "OK")
+        responses[str(status)] = {
+            "description": text, "content": {"application/json": {"schema": schema}}
+        }  # fmt: skip
     for status, text in STANDARD.items():
         if doc["public"] and status in (401, 403):
             continue
@@ -104,7 +113,7 @@ def _operation(doc: dict[str, Any], params: list[dict], defs: dict) -> dict[str,
 def build_document(app: Flask) -> dict[str, Any]:
     """Return the OpenAPI 3 document for every documented route under /api/v1."""
     paths: dict[str, dict[str, Any]] = {}
-    defs: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    defs: dict[str, Any] = {"Error": ERROR_SCHEMA, **MODELS}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/api/v1"):
             continue
@@ -114,9 +123,10 @@ def build_document(app: Flask) -> dict[str, Any]:
             continue
         path, params = _path_and_params(rule.rule[len("/api/v1") :])
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(doc, params, defs)
+            bodies = BODIES.get((method.lower(), path))
+            paths.setdefault(path, {})[method.lower()] = _operation(doc, params, defs, bodies)
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "金秋助学志愿服务平台 API", "version": "1.0.0"},
         "servers": [{"url": "/api/v1"}],
         "paths": paths,

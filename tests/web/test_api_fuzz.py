@@ -70,7 +70,7 @@ def fuzz(app_factory, token: str) -> list[str]:
 
         try:
             run()
-        except Exception as exc:  # noqa: BLE001 - collect every operation's failure
+        except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failures
             failures.append(f"{operation.label}:\n" + "\n".join(_messages(exc)))
     return failures
 

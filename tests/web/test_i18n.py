@@ -272,3 +272,21 @@ def test_the_compliance_chart_speaks_english_when_asked():
     chinese = compliance_chart_svg(history)
     assert ">12月</text>" in chinese and "2027年1月 无数据" in chinese
     assert "No data yet" in compliance_chart_svg([], lang="en")
+
+
+def test_import_errors_in_english_name_the_row_and_the_field(world, login):
+    from io import BytesIO
+
+    from tests.conftest import valid_id_number
+
+    client = _english(login(world.xa_staff))
+    rows = [
+        "姓名,身份证号,手机号,学校,工会代码,用户名,初始密码",
+        f",{valid_id_number(9001)},13800138000,西北大学,XA,new_student_1,Welcome-2026",
+    ]
+    data = {"file": (BytesIO("\n".join(rows).encode()), "list.csv")}
+    html = _html(client.post("/students/import", data=data, content_type="multipart/form-data"))
+    assert "No students were imported" in html
+    assert "Rows with errors: 1. No student was imported" in html
+    assert "Row 2" in html and "Please fill in Name" in html
+    assert "请填写" not in html

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import re
 
+import jsonschema_rs
 import pytest
-from sqlalchemy import select
 
 from tests.checkin_support import code, later, scan
 from tests.conftest import PASSWORD, Api
@@ -119,9 +119,6 @@ def matrix_world(app, world, frozen, make_user, api):
     db.session.add(AidRecord(student_id=w.stu_xa.id, year=2026, amount_yuan=5173,
                              category="regular", created_at=clock.now()))  # fmt: skip
     db.session.commit()
-    w.sx_staff = db.session.scalars(
-        select(type(w.xa_staff)).where(type(w.xa_staff).username == "sx_staff")
-    ).one()
     clerk = make_user("union_staff", union_code="XA", username="xa_clerk")
     add_session(w.agr_xa, w.site_xa, "2026-10-10 09:00", 180)
     stu = api(w.stu_xa_user)
@@ -226,6 +223,40 @@ def verdict(resp, path: str, expected: object) -> str | None:
     return f"got {status} {code_ or location or ''}".strip()
 
 
+class Contract:
+    """The OpenAPI document's response bodies, to check the API's successful answers."""
+
+    def __init__(self, client) -> None:
+        self.doc = client.get("/api/v1/openapi.json").get_json()
+        self.components = self.doc["components"]["schemas"]
+        self.checked = 0
+
+    def _inline(self, schema):
+        if isinstance(schema, dict):
+            if "$ref" in schema:
+                return self._inline(self.components[schema["$ref"].rsplit("/", 1)[1]])
+            return {k: self._inline(v) for k, v in schema.items()}
+        if isinstance(schema, list):
+            return [self._inline(v) for v in schema]
+        return schema
+
+    def violations(self, method: str, rule: str, resp) -> list[str]:
+        """Validate a 2xx JSON answer against the document's schema for its status."""
+        if not rule.startswith("/api/v1") or not 200 <= resp.status_code < 300:
+            return []
+        path = CONVERTER_RE.sub(lambda m: "{" + m.group("name") + "}", rule[len("/api/v1") :])
+        operation = self.doc["paths"][path][method.lower()]
+        declared = operation["responses"].get(str(resp.status_code))
+        if declared is None:
+            return [f"status {resp.status_code} is not in the document"]
+        schema = declared.get("content", {}).get("application/json", {}).get("schema")
+        if schema is None or not resp.is_json:
+            return []
+        self.checked += 1
+        validator = jsonschema_rs.Draft202012Validator(self._inline(schema))
+        return [e.message for e in validator.iter_errors(resp.get_json())][:3]
+
+
 def _order(keys):
     return sorted(keys, key=lambda k: (k in LAST, k))
 
@@ -272,6 +303,7 @@ def test_role_route_matrix(app, matrix_world):
     actors.update({name: Actor(app, users[name]) for name in ACTORS if name != "anon"})
     routes = app_routes(app)
     failures, leaks, shown = [], [], set()
+    contract = Contract(actors["anon"].client)
     for key in _order(routes & set(ROUTES)):
         access = ROUTES[key]
         method, rule = key.split(" ", 1)
@@ -289,6 +321,8 @@ def test_role_route_matrix(app, matrix_world):
             complaint = verdict(resp, path, expected)
             if complaint:
                 failures.append(f"{key} as {name}: expected {expected}, {complaint}")
+            for problem in contract.violations(method, rule, resp):
+                failures.append(f"{key} as {name}: answer breaks the OpenAPI document: {problem}")
             # the OpenAPI document names fields, it holds no one's data
             found = [] if rule.endswith("openapi.json") else _private_data(resp, id_number)
             if name.startswith("union"):
@@ -299,3 +333,4 @@ def test_role_route_matrix(app, matrix_world):
     assert not leaks, "private data shown outside union staff:\n" + "\n".join(leaks)
     # the scan can see them: union staff are shown each one somewhere
     assert {"id_number", "hardship", "aid_amount"} <= shown, shown
+    assert contract.checked > 50  # the successful API answers were held to the document

@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 
 from .. import clock
 from ..auth.scope import current_actor, role_required
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..jsonapi import Body, Reason, documented, page_args, parse_body
 from . import services
 
@@ -45,7 +45,7 @@ def _int_arg(name: str) -> int | None:
     if raw in (None, ""):
         return None
     if not raw.isdigit() or not 1 <= int(raw) < 2**31:
-        raise ValidationError.field(name, "应为正整数。")
+        raise ValidationError.field(name, N_("应为正整数。"))
     return int(raw)
 
 

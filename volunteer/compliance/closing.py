@@ -17,7 +17,7 @@ from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_bounds
 from ..calendar.services import parse_month_arg
 from ..database import lock_rows
-from ..errors import Conflict, ValidationError
+from ..errors import N_, Conflict, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -119,10 +119,10 @@ def close_month(
     now = now or clock.now()
     today = clock.to_local(now).date()
     if today <= month_bounds(month)[1]:
-        raise Conflict("month_not_over", f"{month} 尚未结束，月末之后才能结算。")
+        raise Conflict("month_not_over", N_("%(month)s 尚未结束，月末之后才能结算。", month=month))
     lock_rows(union)
     if covering_closes(union, month):
-        raise Conflict("month_closed", f"{month} 已结算。")
+        raise Conflict("month_closed", N_("%(month)s 已结算。", month=month))
     rows = compute_rows_by_month([month], subtree_student_ids(union), today=today,
                                  final=True)[month]  # fmt: skip
     # Students already closed by a descendant union keep the figures stored then.
@@ -145,7 +145,7 @@ def close_month(
     except IntegrityError as exc:
         # Another close of an overlapping subtree stored these figures first.
         db.session.rollback()
-        raise Conflict("conflict", "该月正在被同时结算，请刷新后重试。") from exc
+        raise Conflict("conflict", N_("该月正在被同时结算，请刷新后重试。")) from exc
     row = db.session.scalar(
         select(MonthClose).where(MonthClose.union_code == union.code, MonthClose.month == month)
     )
@@ -169,14 +169,17 @@ def reopen_month(
     union, month = _union_and_month(actor, union_code, month)
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
-        raise ValidationError.field("reason", "请填写重新开放的理由。")
+        raise ValidationError.field("reason", N_("请填写重新开放的理由。"))
     if len(reason) > 1000:
-        raise ValidationError.field("reason", "理由最多 1000 字。")
+        raise ValidationError.field("reason", N_("理由最多 1000 字。"))
     row = db.session.scalar(
         select(MonthClose).where(MonthClose.union_code == union.code, MonthClose.month == month)
     )
     if row is None or not row.is_closed:
-        raise Conflict("invalid_state", f"{union.name}没有结算 {month}，无需重新开放。")
+        raise Conflict(
+            "invalid_state",
+            N_("%(union)s没有结算 %(month)s，无需重新开放。", union=union.name, month=month),
+        )
     now = now or clock.now()
     before = {"closed_at": clock.to_local(row.closed_at).isoformat()}
     row.closed_at, row.reopened_at, row.reopen_reason = None, now, reason

@@ -10,7 +10,7 @@ from .. import audit, clock
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..calendar.services import parse_month_arg
-from ..errors import Conflict, ValidationError
+from ..errors import N_, Conflict, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.services import union_path
@@ -25,10 +25,10 @@ MAX_REASON = 1000
 def _text(value: object, name: str, required: bool) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationError.field(name, "必填。")
+            raise ValidationError.field(name, N_("必填。"))
         return None
     if not isinstance(value, str) or len(value.strip()) > MAX_REASON:
-        raise ValidationError.field(name, f"最多 {MAX_REASON} 字。")
+        raise ValidationError.field(name, N_("最多 %(n)s 字。", n=MAX_REASON))
     return value.strip()
 
 
@@ -36,9 +36,9 @@ def _minutes(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError.field("minutes", "应为整数（分钟）。")
+        raise ValidationError.field("minutes", N_("应为整数（分钟）。"))
     if not 1 <= value <= MAX_EXEMPT_MINUTES:
-        raise ValidationError.field("minutes", f"应在 1–{MAX_EXEMPT_MINUTES} 分钟之间。")
+        raise ValidationError.field("minutes", N_("应在 1–%(n)s 分钟之间。", n=MAX_EXEMPT_MINUTES))
     return value
 
 
@@ -49,7 +49,10 @@ def _ensure_open(actor: User, student_id: int, month: str, override_reason: str 
     if not override_reason:
         raise Conflict(
             "month_closed",
-            f"{month} 已结算；如确需修改，请填写结算后修改的理由（override_reason）。",
+            N_(
+                "%(month)s 已结算；如确需修改，请填写结算后修改的理由（override_reason）。",
+                month=month,
+            ),
         )
     return locks.ensure_months_open(actor, student_id, [month], override_reason)
 
@@ -114,7 +117,7 @@ def revoke_exemption(
     reason = _text(reason, "reason", required=True)
     override_reason = _text(override_reason, "override_reason", required=False)
     if exemption.revoked_at is not None:
-        raise Conflict("invalid_state", "该免除已撤销。")
+        raise Conflict("invalid_state", N_("该免除已撤销。"))
     overriding = _ensure_open(actor, exemption.student_id, exemption.month, override_reason)
     before = exemption_dict(exemption)
     exemption.revoked_at = now or clock.now()

@@ -13,6 +13,7 @@ from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import add_months, month_of
 from ..enterprises.models import Enterprise
+from ..errors import N_
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -87,7 +88,7 @@ def union_groups(rows: Iterable[MonthRow], union: Union) -> list[GroupFigures]:
         select(Union).where(Union.parent_code == union.code).order_by(Union.code)
     ).all()
     groups = {c.code: GroupFigures(c.code, c.name) for c in children}
-    own = GroupFigures(union.code, f"{union.name}（本级）")
+    own = GroupFigures(union.code, N_("%(name)s（本级）", name=union.name))
     depth = len(union.path)
     for row in rows:
         if not row.union_path.startswith(union.path):

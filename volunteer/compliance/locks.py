@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..auth import scope
 from ..auth.models import User
-from ..errors import Conflict, ValidationError
+from ..errors import N_, Conflict, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -54,9 +54,11 @@ def ensure_months_open(
         )
         if in_scope:
             if not reason or not reason.strip():
-                raise ValidationError.field("reason", "该月已结算，修改须填写理由。")
+                raise ValidationError.field("reason", N_("该月已结算，修改须填写理由。"))
             return True
-    raise Conflict("month_closed", f"{', '.join(sorted(closed))} 已结算，不能再修改。")
+    raise Conflict(
+        "month_closed", N_("%(months)s 已结算，不能再修改。", months=", ".join(sorted(closed)))
+    )
 
 
 def ensure_not_attested(enterprise_id: int, months: Iterable[str]) -> None:
@@ -71,7 +73,8 @@ def ensure_not_attested(enterprise_id: int, months: Iterable[str]) -> None:
     ).all()
     if attested:
         raise Conflict(
-            "month_closed", f"{', '.join(sorted(attested))} 已由企业签字确认，不能再修改。"
+            "month_closed",
+            N_("%(months)s 已由企业签字确认，不能再修改。", months=", ".join(sorted(attested))),
         )
 
 

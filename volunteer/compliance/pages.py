@@ -14,7 +14,7 @@ from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_bounds, month_of
 from ..calendar.services import coverage_warnings, parse_month_arg
 from ..enterprises.models import Enterprise
-from ..errors import Forbidden, ValidationError
+from ..errors import N_, Forbidden, ValidationError
 from ..extensions import db
 from ..unions.models import Union
 from .closing import covering_closes
@@ -116,7 +116,7 @@ def export_list(
     from . import export
 
     if which not in export.LISTS:
-        raise ValidationError.field("list", "未知的列表。")
+        raise ValidationError.field("list", N_("未知的列表。"))
     if actor.role == "enterprise_staff":
         month = parse_month_arg(month) if month else clock.current_month()
         rows, _ = list_compliance(actor, month, status=status)

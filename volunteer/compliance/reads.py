@@ -10,7 +10,7 @@ from ..auth import scope
 from ..auth.models import User
 from ..calendar.services import parse_month_arg
 from ..enterprises.models import Enterprise
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import N_, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -29,7 +29,7 @@ def parse_status(value: str | None) -> str | None:
     if value in (None, ""):
         return None
     if value not in STATUSES:
-        raise ValidationError.field("status", "状态取值无效。")
+        raise ValidationError.field("status", N_("状态取值无效。"))
     return value
 
 
@@ -126,11 +126,15 @@ def resolve_student(actor: User, student_id: int | None, phone: str | None) -> S
         return student_in_managed_scope(actor, student_id)
     phone = (phone or "").strip()
     if not phone:
-        raise ValidationError.field("student", "请填写学生手机号。")
+        raise ValidationError.field("student", N_("请填写学生手机号。"))
     found = db.session.scalars(
         scope.managed_students(actor).where(Student.phone == phone).limit(2)
     ).all()
     if len(found) != 1:
-        reason = "没有找到该手机号的学生。" if not found else "该手机号对应多名学生，请从名单进入。"
+        reason = (
+            N_("没有找到该手机号的学生。")
+            if not found
+            else N_("该手机号对应多名学生，请从名单进入。")
+        )
         raise ValidationError.field("student", reason)
     return found[0]

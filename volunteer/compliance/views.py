@@ -20,6 +20,7 @@ from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..calendar.rules import add_months
 from ..errors import DomainError, ValidationError
+from ..i18n import current_language, localize
 from ..reports.chart import compliance_chart_svg
 from ..unions.services import list_unions
 from ..web_support import attach_errors
@@ -71,15 +72,15 @@ def dashboard():
     month = _month_arg()
     filters = _filters()
     board = services.dashboard(current_actor(), month, **filters)
-    title = _("近 12 个月达标率")
+    title, lang = _("近 12 个月达标率"), current_language()
     # The chart escapes every text and attribute it writes (reports/chart.py). A phone
     # gets the last six months drawn narrow, so that its labels stay legible.
     charts = {
         "wide": Markup(  # noqa: S704
-            compliance_chart_svg(board.history, width=880, height=240, title=title)
+            compliance_chart_svg(board.history, width=880, height=240, title=title, lang=lang)
         ),
         "narrow": Markup(  # noqa: S704
-            compliance_chart_svg(board.history[-6:], width=360, height=220, title=title)
+            compliance_chart_svg(board.history[-6:], width=360, height=220, title=title, lang=lang)
         ),
     }
     return render_template(
@@ -193,7 +194,7 @@ def revoke_exemption(exemption_id: int):
         services.revoke_exemption(actor, exemption_id, form.reason.data,
                                   override_reason=form.override_reason.data)  # fmt: skip
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
     else:
         flash(_("已撤销免除。"), "success")
     return redirect(url_for("compliance.student_month", student_id=exemption.student_id,

@@ -341,21 +341,21 @@ def _check_field(field: str, value: str, today: date | None) -> Any:
         raise ValueError(N_("%(label)s含有不可见的控制字符", label=COLUMN_BY_FIELD[field].label))
     match field:
         case "name":
-            return _text(value, "姓名", 50, required=True)
+            return _text(value, N_("姓名"), 50, required=True)
         case "id_number":
             return _id_number(value, today)
         case "phone":
             return _phone(value)
         case "university":
-            return _text(value, "学校", 100, required=True)
+            return _text(value, N_("学校"), 100, required=True)
         case "major":
-            return _text(value, "专业", 100, required=False)
+            return _text(value, N_("专业"), 100, required=False)
         case "enrollment_year":
             return _enrollment_year(value)
         case "home_city":
-            return _text(value, "家庭所在城市", 50, required=False)
+            return _text(value, N_("家庭所在城市"), 50, required=False)
         case "union_code":
-            return _text(value, "工会代码", 64, required=True)
+            return _text(value, N_("工会代码"), 64, required=True)
         case "username":
             return _username(value)
         case "password":
