@@ -73,7 +73,16 @@ def _truncate(app, tables) -> None:
         engine = db.engine
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                # DELETE on tiny tables is ~100x cheaper than TRUNCATE; replica mode skips
+                # the foreign-key triggers, and sequences restart so ids stay small.
+                seqs = conn.execute(
+                    text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+                ).scalars()
+                conn.exec_driver_sql(
+                    "SET LOCAL session_replication_role = replica;"
+                    + "".join(f"DELETE FROM {name};" for name in tables)
+                    + "".join(f"SELECT setval('{seq}', 1, false);" for seq in seqs)
+                )
             else:
                 for name in tables:
                     conn.execute(text(f"DELETE FROM {name}"))
