@@ -187,11 +187,11 @@ def fetch_tokens(base: str, meta: dict, count: int, budget_s: float = 300) -> di
     return tokens
 
 
-def write_pool(meta: dict, tokens: dict[str, str], path: Path) -> int:
+def write_pool(meta: dict, tokens: dict[str, str], path: Path, limit: int) -> int:
     """Write the locust pool: token, sites with secrets (read from the DB), open site."""
     import psycopg
 
-    rows = [r for r in meta["scan_pool"] if r["username"] in tokens]
+    rows = [r for r in meta["scan_pool"] if r["username"] in tokens][:limit]
     with psycopg.connect(seeding._libpq(meta["url"])) as conn:
         secrets = dict(conn.execute("SELECT id, secret FROM sites WHERE is_active").fetchall())
         open_at = dict(conn.execute(
@@ -296,7 +296,7 @@ def scan_benchmark(meta: dict, args: argparse.Namespace) -> dict:
     try:
         tokens = fetch_tokens(base, meta, args.pool)
         pool_path = RESULTS / "pool.json"
-        n = write_pool(meta, tokens, pool_path)
+        n = write_pool(meta, tokens, pool_path, args.pool)
         print(f"pool: {n} students; server: gunicorn {args.workers} sync workers, "
               f"rate limits {'on (Redis)' if ratelimit else 'off'}")  # fmt: skip
         env = {"BENCH_POOL": str(pool_path), "BENCH_SCAN_REPORT": str(RESULTS / "scan_report.json")}
@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [
         int(s) for s in (args.sizes or ("1000,3000" if quick else "1000,10000,50000")).split(",")
     ]
-    args.pool = args.pool or (400 if quick else 3000)
+    args.pool = args.pool or (400 if quick else 1000)
     args.scan_seconds = args.scan_seconds or (20 if quick else 30)
     args.ceiling_seconds = args.ceiling_seconds or (15 if quick else 30)
     repeat = args.repeat or (1 if quick else 3)

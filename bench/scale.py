@@ -135,9 +135,9 @@ def measure_province(meta: dict, repeat: int = 3, profile: bool = True, only: st
         api, browser, bearer = clients[who]
         client, headers = (api, bearer) if kind == "api" else (browser, {})
         out[label] = fig = _measure(client, url, headers, counting, repeat)
+        _keep_statements(counting, name, label)
         if profile and fig.get("median_s", 0) > PROFILE_OVER_S:
             fig["profile"] = _profile(client, url, headers, name, label)
-        _keep_statements(counting, name, label)
         print(f"  {name:<10} {label:<44} {_fmt(fig)}")
     engine.dispose()
     return out

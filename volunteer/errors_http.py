@@ -69,6 +69,14 @@ def _localized_body(exc: DomainError) -> dict:
     return body
 
 
+def _limit_mb() -> str:
+    """Return MAX_CONTENT_LENGTH in megabytes, for the 413 message."""
+    from flask import current_app
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit / (1024 * 1024):.3g}"
+
+
 def handle_http_error(exc: HTTPException):
     """Answer werkzeug's errors (404, 405, 413, …) in the house format."""
     status = exc.code or 500
@@ -76,7 +84,7 @@ def handle_http_error(exc: HTTPException):
     messages = {
         404: _("页面或对象不存在。"),
         405: _("不支持此请求方法。"),
-        413: _("上传内容过大。"),
+        413: _("上传内容过大：最多 %(limit)s MB。", limit=_limit_mb()),
         400: _("请求有误。"),
     }
     message = messages.get(status, exc.description or code)

@@ -74,7 +74,7 @@ def parse_body(model: type[M]) -> M:
         import json
 
         json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nesting beyond the stack
         raise ValidationError(N_("请求体不是有效的 JSON。"), code="bad_request") from exc
     try:
         return model.model_validate_json(raw)

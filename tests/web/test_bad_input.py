@@ -4,13 +4,16 @@ form error), never a 5xx, and nothing is written."""
 
 from __future__ import annotations
 
+import inspect
 import io
+import json
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, Api
+from tests.route_matrix import ANY, PUBLIC, ROUTES, E, S, U
 from volunteer.extensions import db
 
 CONVERTER_RE = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
@@ -31,6 +34,8 @@ API_CODES = {"bad_request", "validation_error", "import_invalid", "token_invalid
              "no_active_agreement", "day_not_allowed", "site_inactive", "already_checked_in",
              "not_checked_in", "wrong_site", "token_reused", "month_closed", "month_not_over",
              "invalid_state", "conflict"}  # fmt: skip
+READ_ACTIONS = {"downloaded", "id_revealed"}
+ROLE_OF = {"sx_staff": U, "ent_xa": E, "stu_xa": S}
 # Tables that may grow during a sweep of refused requests: the scan log records every scan
 # attempt (R14), the login throttle every attempt.
 LOGS = {"scan_attempts", "login_attempts"}
@@ -45,10 +50,23 @@ def row_counts() -> dict[str, int]:
     return counts
 
 
-def assert_nothing_written(before: dict[str, int]) -> None:
+def assert_nothing_written(before: dict[str, int], reads_audited: bool = False) -> None:
+    """No table grew but the logs; with `reads_audited`, the audit log may hold reads that
+    succeeded despite junk arguments (downloads and ID reveals are audited, R22)."""
     after = row_counts()
-    changed = {t: (before[t], after[t]) for t in before if before[t] != after[t] and t not in LOGS}
+    logs = LOGS | {"audit_log"} if reads_audited else LOGS
+    changed = {t: (before[t], after[t]) for t in before if before[t] != after[t] and t not in logs}
     assert not changed, f"rows written by refused requests: {changed}"
+    if reads_audited:
+        from volunteer.audit import AuditEntry
+
+        newest = db.session.scalars(
+            select(AuditEntry.action).order_by(AuditEntry.id.desc())
+            .limit(after["audit_log"] - before["audit_log"])
+        )  # fmt: skip
+        actions = set(newest)
+        db.session.rollback()
+        assert actions <= READ_ACTIONS, actions - READ_ACTIONS
 
 
 class Who:
@@ -128,8 +146,26 @@ def test_hostile_path_parameters(app, hostile):
     assert_nothing_written(before)
 
 
+def _allowed(key: str, people: dict) -> dict:
+    """The sweep's users that the route lets in (its refusals are the matrix's business)."""
+    access = ROUTES.get(key)
+    if access is None or PUBLIC in access.who or ANY in access.who:
+        return people
+    return {n: w for n, w in people.items() if ROLE_OF[n] in access.who} or people
+
+
+def _names_read(app, rule) -> list[str]:
+    """The query arguments a page's view module reads (the API's are fuzzed from its
+    document); quoted names in the module's source are a good enough guess."""
+    if rule.rule.startswith("/api/"):
+        return []
+    source = inspect.getsource(inspect.getmodule(app.view_functions[rule.endpoint]))
+    return [name for name in QUERY_NAMES if f'"{name}"' in source]
+
+
 def test_hostile_query_strings(app, hostile):
-    """Every GET route with every known query argument set to junk."""
+    """Every GET route with every known query argument set to junk: all at once, then each
+    alone (a view that stops at its first bad argument would hide the others)."""
     seen, people = hostile
     before = row_counts()
     problems: list[str] = []
@@ -141,10 +177,372 @@ def test_hostile_query_strings(app, hostile):
             if m.group("conv") == "any" else str(seen.get(m.group("name"), "1")),
             rule.rule,
         )  # fmt: skip
-        for value in QUERY_VALUES:
-            query = {name: value for name in QUERY_NAMES}
-            for name, who in people.items():
+        queries = [{name: value for name in QUERY_NAMES} for value in QUERY_VALUES]
+        queries += [{name: value} for name in _names_read(app, rule) for value in (HUGE, "0001-01")]
+        for query in queries:
+            for name, who in _allowed(f"GET {rule.rule}", people).items():
                 resp = who.send("GET", path, query_string=query)
-                _check(resp, f"{name} GET {path}?…={value[:20]}", problems)
+                _check(resp, f"{name} GET {path}?{str(query)[:60]}", problems)
+    assert not problems, "\n".join(problems)
+    assert_nothing_written(before, reads_audited=True)
+
+
+# --- bodies: size, content type, types, unknown ids -------------------------------------
+
+SIX_MB = 6 * 1024 * 1024
+
+
+@pytest.fixture
+def staff(app, world, frozen):
+    frozen("2026-11-28 09:00")
+    db.session.rollback()
+    return {name: Who(app, name) for name in ("xa_staff", "sx_staff", "ent_xa", "stu_xa")}
+
+
+def _student_body(**overrides):
+    from tests.student_data import student_body
+
+    return student_body(1, **overrides)
+
+
+def test_oversized_json_body_is_413(staff):
+    before = row_counts()
+    body = json.dumps(_student_body(name="x" * SIX_MB))
+    resp = staff["xa_staff"].send("POST", "/api/v1/students", data=body,
+                                  content_type="application/json")  # fmt: skip
+    assert resp.status_code == 413
+    error = resp.get_json()["error"]
+    assert error["code"] == "payload_too_large" and "5 MB" in error["message"]
+    assert_nothing_written(before)
+
+
+def test_oversized_form_post_is_413_page(staff):
+    before = row_counts()
+    resp = staff["xa_staff"].send("POST", "/students/new", data={"name": "x" * SIX_MB})
+    assert resp.status_code == 413
+    assert "上传内容过大：最多 5 MB。" in resp.get_data(as_text=True)
+    assert_nothing_written(before)
+
+
+def test_50_mb_csv_upload_is_refused_with_the_limit(staff):
+    from tests.student_data import csv_file, import_row
+
+    huge = csv_file([import_row(1)]) + b"x" * (50 * 1024 * 1024)
+    before = row_counts()
+    api = staff["xa_staff"].send("POST", "/api/v1/students/import",
+                                 data={"file": (io.BytesIO(huge), "名单.csv")},
+                                 content_type="multipart/form-data")  # fmt: skip
+    assert api.status_code == 413
+    assert api.get_json()["error"] == {"code": "payload_too_large",
+                                       "message": "上传内容过大：最多 5 MB。"}  # fmt: skip
+    page = staff["xa_staff"].send("POST", "/students/import",
+                                  data={"file": (io.BytesIO(huge), "名单.csv")},
+                                  content_type="multipart/form-data")  # fmt: skip
+    assert page.status_code == 413
+    assert "上传内容过大：最多 5 MB。" in page.get_data(as_text=True)
+    assert_nothing_written(before)
+
+
+BROKEN_UPLOADS = [
+    ("照片.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40),  # a renamed picture
+    ("名单.xlsx", b"PK\x03\x04" + b"\x00" * 200),  # a broken zip
+    ("名单.xlsx", b""),  # empty
+    ("名单.csv", "姓名,身份证号,手机号\n张三,610102200501010011,13800000000\n".encode("gbk")),
+    ("名单.csv", "姓名,身份证号\n张三,1\n".encode("utf-16")),
+    ("名单.exe", b"MZ\x90\x00"),
+]
+
+
+@pytest.mark.parametrize(("filename", "content"), BROKEN_UPLOADS,
+                         ids=["png-as-xlsx", "broken-zip", "empty", "gbk-csv", "utf16-csv", "exe"])  # fmt: skip
+def test_broken_uploads(staff, filename, content):
+    before = row_counts()
+    who = staff["xa_staff"]
+    api = who.send("POST", "/api/v1/students/import",
+                   data={"file": (io.BytesIO(content), filename)},
+                   content_type="multipart/form-data")  # fmt: skip
+    assert api.status_code == 400
+    error = api.get_json()["error"]
+    assert error["code"] in ("import_invalid", "validation_error") and error["message"]
+    page = who.send("POST", "/students/import", data={"file": (io.BytesIO(content), filename)},
+                    content_type="multipart/form-data")  # fmt: skip
+    assert page.status_code in (200, 400)
+    assert "导入成功" not in page.get_data(as_text=True)
+    assert_nothing_written(before)
+
+
+def test_gbk_csv_tells_how_to_fix_it(staff):
+    content = "姓名,身份证号,手机号\n张三,610102200501010011,13800000000\n".encode("gbk")
+    resp = staff["xa_staff"].send("POST", "/api/v1/students/import",
+                                  data={"file": (io.BytesIO(content), "名单.csv")},
+                                  content_type="multipart/form-data")  # fmt: skip
+    error = resp.get_json()["error"]
+    assert resp.status_code == 400 and error["code"] == "import_invalid"
+    assert "UTF-8" in json.dumps(error, ensure_ascii=False)
+    page = staff["xa_staff"].send("POST", "/students/import",
+                                  data={"file": (io.BytesIO(content), "名单.csv")},
+                                  content_type="multipart/form-data")  # fmt: skip
+    assert "UTF-8" in page.get_data(as_text=True)
+
+
+def _json_body_routes(app) -> list[tuple[str, str]]:
+    """(method, rule) of the API routes that take a JSON body."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        doc = getattr(app.view_functions[rule.endpoint], "_api_doc", None)
+        if doc and doc["body"] is not None:
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS", "GET"}):
+                out.append((method, rule.rule))
+    return sorted(out)
+
+
+def _who_for(key: str, staff: dict) -> Who:
+    access = ROUTES[key]
+    if S in access.who and U not in access.who and E not in access.who:
+        return staff["stu_xa"]
+    if U in access.who or PUBLIC in access.who or ANY in access.who:
+        return staff["sx_staff"]
+    return staff["ent_xa"]
+
+
+def test_form_encoded_and_wrong_bodies_to_json_endpoints(app, world, staff):
+    """Form data, plain text, a JSON array, JSON null and invalid UTF-8: 400, nothing written."""
+    seen = {"student_id": world.stu_xa.id, "enterprise_id": world.ent_xa.id,
+            "site_id": world.site_xa.id, "agreement_id": world.agr_xa.id, "code": "XA",
+            "month": "2026-11", "day": "2026-12-05", "user_id": world.xa_staff.id,
+            "session_id": 1, "correction_id": 1, "exemption_id": 1}  # fmt: skip
+    db.session.rollback()
+    before = row_counts()
+    problems = []
+    bodies = [
+        ({"data": {"name": "张三", "reason": "x"}}, "form-encoded"),
+        ({"data": "name=张三", "content_type": "text/plain"}, "text/plain"),
+        ({"data": "[1, 2]", "content_type": "application/json"}, "array"),
+        ({"data": "null", "content_type": "application/json"}, "null"),
+        ({"data": b'{"name": "\xff\xfe"}', "content_type": "application/json"}, "bad utf-8"),
+        ({"data": '{"a": ' * 5000, "content_type": "application/json"}, "deep, cut"),
+        ({"data": "[" * 100000 + "]" * 100000, "content_type": "application/json"}, "deep"),
+        (
+            {"data": '{"name":' * 200 + "1" + "}" * 200, "content_type": "application/json"},
+            "200 deep",
+        ),
+    ]
+    for method, rule in _json_body_routes(app):
+        path = CONVERTER_RE.sub(lambda m: str(seen[m.group("name")]), rule)
+        who = _who_for(f"{method} {rule}", staff)
+        for kw, label in bodies:
+            resp = who.send(method, path, **kw)
+            error = (resp.get_json(silent=True) or {}).get("error", {})
+            # 404: the path's object is not there (e.g. no session 1 yet); never 2xx or 5xx
+            if resp.status_code not in (400, 404) or error.get("code") not in (
+                "bad_request", "validation_error", "not_found"):  # fmt: skip
+                problems.append(f"{method} {path} {label}: {resp.status_code} {error}")
+    assert not problems, "\n".join(problems)
+    assert_nothing_written(before)
+
+
+def _integer_fields(model) -> list[str]:
+    """Fields of a body model that hold ids or numbers (integers, or lists of them)."""
+    out = []
+    for name, prop in model.model_json_schema().get("properties", {}).items():
+        options = prop.get("anyOf", [prop])
+        for option in options:
+            if option.get("type") == "integer" or option.get("items", {}).get("type") == "integer":
+                out.append(name)
+                break
+    return out
+
+
+def test_booleans_and_strings_where_ids_are_expected(app, world, staff):
+    """`true`, "1" and 1.0 where an integer is expected: 400 validation_error naming the
+    field (API.md: types are strict), and nothing written."""
+    seen = {"student_id": world.stu_xa.id, "enterprise_id": world.ent_xa.id,
+            "site_id": world.site_xa.id, "agreement_id": world.agr_xa.id, "code": "XA",
+            "month": "2026-11", "day": "2026-12-05", "user_id": world.xa_staff.id}  # fmt: skip
+    db.session.rollback()
+    before = row_counts()
+    problems, tried = [], 0
+    for method, rule in _json_body_routes(app):
+        if "session_id" in rule or "correction_id" in rule or "exemption_id" in rule:
+            continue  # no such object in this world: 404 comes first
+        model = app.view_functions[_endpoint(app, method, rule)]._api_doc["body"]
+        path = CONVERTER_RE.sub(lambda m: str(seen[m.group("name")]), rule)
+        who = _who_for(f"{method} {rule}", staff)
+        for field in _integer_fields(model):
+            for bad in (True, "1", 1.5, [True] if field == "ids" else None):
+                if bad is None:
+                    continue
+                tried += 1
+                # the other ids valid: a view may load them (404) before the whole body
+                body = {f: seen[f] for f in _integer_fields(model) if f in seen}
+                body[field] = bad
+                resp = who.send(method, path, json=body)
+                error = (resp.get_json(silent=True) or {}).get("error", {})
+                named = [k for k in error.get("fields", {}) if k.split(".")[0] == field]
+                if resp.status_code != 400 or not named:
+                    problems.append(f"{method} {path} {field}={bad!r}: {resp.status_code} {error}")
+    assert tried > 20
+    assert not problems, "\n".join(problems)
+    assert_nothing_written(before)
+
+
+def _endpoint(app, method: str, rule: str) -> str:
+    return next(r.endpoint for r in app.url_map.iter_rules()
+                if r.rule == rule and method in (r.methods or ()))  # fmt: skip
+
+
+AT = {"check_in_at": "2026-11-28T08:00:00+08:00", "check_out_at": "2026-11-28T09:00:00+08:00",
+      "reason": "平板没电"}  # fmt: skip
+PERIOD = {"starts_on": "2027-07-01", "ends_on": "2027-08-01"}
+# (who, method, path, body, status, code): {stu}, {ent}, {site} name the world's objects.
+NAMED_CASES = [
+    ("sx_staff", "GET", "/students/{stu}/months/2026-13", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/students/{stu}/months/abc", None, 400, "validation_error"),
+    ("stu_xa", "GET", "/students/{stu}/months/2026-00", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/compliance?month=abc", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/compliance?month=2026-13", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/compliance?enterprise_id=" + HUGE, None, 400, "validation_error"),
+    ("sx_staff", "PUT", "/calendar/2026-02-30", {"kind": "rest"}, 400, "validation_error"),
+    ("sx_staff", "DELETE", "/calendar/2026-02-30", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/calendar?month=2026-13", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/sessions/" + HUGE, None, 404, "not_found"),
+    ("ent_xa", "POST", "/sessions/" + HUGE + "/confirm", None, 404, "not_found"),
+    ("sx_staff", "GET", "/students/" + HUGE, None, 404, "not_found"),
+    ("sx_staff", "GET", "/sessions?student_id=" + HUGE, None, 400, "validation_error"),
+    ("sx_staff", "GET", "/sessions?month=2026-13", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/students?per_page=100000", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/students?page=0", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/audit?since=garbage", None, 400, "validation_error"),
+    (
+        "sx_staff",
+        "POST",
+        "/agreements",
+        {"student_id": 2**31 - 1, "enterprise_id": "{ent}", **PERIOD},
+        404,
+        "not_found",
+    ),  # fmt: skip
+    (
+        "sx_staff",
+        "POST",
+        "/agreements",
+        {"student_id": "{stu}", "enterprise_id": 2**31 - 1, **PERIOD},
+        404,
+        "not_found",
+    ),  # fmt: skip
+    (
+        "sx_staff",
+        "POST",
+        "/agreements",
+        {"student_id": int(HUGE), "enterprise_id": "{ent}", **PERIOD},
+        400,
+        "validation_error",
+    ),  # fmt: skip
+    (
+        "sx_staff",
+        "POST",
+        "/agreements",
+        {
+            "student_id": "{stu}",
+            "enterprise_id": "{ent}",
+            "starts_on": "2027-02-30",
+            "ends_on": "2027-08-01",
+        },
+        400,
+        "validation_error",
+    ),  # fmt: skip
+    (
+        "sx_staff",
+        "POST",
+        "/exemptions",
+        {"student_id": 2**31 - 1, "month": "2026-11", "reason": "住院"},
+        404,
+        "not_found",
+    ),  # fmt: skip
+    (
+        "sx_staff",
+        "POST",
+        "/exemptions",
+        {"student_id": "{stu}", "month": "2026-13", "reason": "住院"},
+        400,
+        "validation_error",
+    ),  # fmt: skip
+    (
+        "ent_xa",
+        "POST",
+        "/sessions",
+        {"student_id": 2**31 - 1, "site_id": "{site}", **AT},
+        404,
+        "not_found",
+    ),
+    (
+        "ent_xa",
+        "POST",
+        "/sessions",
+        {"student_id": "{stu}", "site_id": 2**31 - 1, **AT},
+        404,
+        "not_found",
+    ),
+    (
+        "ent_xa",
+        "POST",
+        "/sessions",
+        {
+            "student_id": "{stu}",
+            "site_id": "{site}",
+            **AT,
+            "check_in_at": "2026-11-31T08:00:00+08:00",
+        },
+        400,
+        "validation_error",
+    ),  # fmt: skip
+    ("ent_xa", "POST", "/sessions/confirm", {"ids": [2**31 - 1]}, 404, "not_found"),
+    ("ent_xa", "POST", "/sessions/confirm", {"ids": [int(HUGE)]}, 400, "validation_error"),
+    (
+        "sx_staff",
+        "POST",
+        "/unions",
+        {"code": "NEW", "name": "新工会", "parent_code": "ZZ"},
+        404,
+        "not_found",
+    ),
+    ("sx_staff", "POST", "/unions/XA/months/2026-13/close", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/unions/XA/reports/2026-13", None, 400, "validation_error"),
+    ("sx_staff", "GET", "/enterprises/{ent}/reports/2026-13.csv", None, 400, "validation_error"),
+    (
+        "stu_xa",
+        "POST",
+        "/students/{stu}/certificates",
+        {"from_month": "2026-13", "to_month": "2026-11"},
+        400,
+        "validation_error",
+    ),  # fmt: skip
+    ("stu_xa", "GET", "/certificates/" + HUGE + ".pdf", None, 404, "not_found"),
+]
+
+
+def _fill(value, ids: dict):
+    if isinstance(value, str):
+        for key, ident in ids.items():
+            if value == "{" + key + "}":
+                return ident
+            value = value.replace("{" + key + "}", str(ident))
+        return value
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def test_named_bad_values(world, staff):
+    """The classic hostile inputs, each with its exact status and stable code."""
+    ids = {"stu": world.stu_xa.id, "ent": world.ent_xa.id, "site": world.site_xa.id}
+    db.session.rollback()
+    before = row_counts()
+    problems = []
+    for who, method, path, body, status, code in NAMED_CASES:
+        kw = {} if body is None else {"json": _fill(body, ids)}
+        resp = staff[who].send(method, "/api/v1" + _fill(path, ids), **kw)
+        got = (resp.get_json(silent=True) or {}).get("error", {}).get("code")
+        if (resp.status_code, got) != (status, code):
+            problems.append(f"{who} {method} {path} {body}: {resp.status_code} {got}")
     assert not problems, "\n".join(problems)
     assert_nothing_written(before)

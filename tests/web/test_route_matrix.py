@@ -108,10 +108,9 @@ def fill(rule: str, objects: Objects, overrides: dict[str, str]) -> str:
 @pytest.fixture
 def matrix_world(app, world, frozen, make_user, api):
     """The world plus a session, a correction, a certificate, a kiosk and an exemption."""
+    from volunteer import clock
     from volunteer.checkin import kiosks
     from volunteer.students.models import AidRecord
-
-    from volunteer import clock
 
     frozen("2026-11-28 09:00")  # a Saturday inside both agreements
     w = world

@@ -33,6 +33,12 @@ def _page() -> int:
     return page if page and 0 < page < 10**6 else 1
 
 
+def _id_arg(name: str) -> int | None:
+    """Return an id from the query string, or None when absent or beyond any real id."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value < 2**31 else None
+
+
 def _date_arg(name: str) -> date | None:
     raw = request.args.get(name, "").strip()
     try:
@@ -48,7 +54,7 @@ def index():
     status = request.args.get("status", "")
     status = status if status in STATUSES else ""
     q = request.args.get("q", "").strip()[:50]
-    enterprise_id = request.args.get("enterprise_id", type=int)
+    enterprise_id = _id_arg("enterprise_id")
     stmt = services.with_names(
         services.list_agreements(actor, status=status or None, enterprise_id=enterprise_id)
     )
@@ -93,7 +99,7 @@ def _unmatched_students(actor, q: str, today: date) -> list[Student]:
 def create():
     actor = current_actor()
     today = clock.today()
-    student_id = request.args.get("student_id", type=int)
+    student_id = _id_arg("student_id")
     if student_id is None:
         q = request.args.get("q", "").strip()[:50]
         students = _unmatched_students(actor, q, today)
@@ -115,7 +121,7 @@ def create():
     if request.method == "GET":
         form.student_id.data = str(student.id)
         form.starts_on.data, form.ends_on.data = start, end
-        chosen = request.args.get("enterprise_id", type=int)
+        chosen = _id_arg("enterprise_id")
         if chosen is not None:
             form.enterprise_id.data = chosen
     if form.validate_on_submit():

@@ -44,7 +44,12 @@ def rate_history(
     student_ids: Select, last_month: str, today: date, months: int = 12
 ) -> list[tuple[str, float | None]]:
     """Return [(YYYY-MM, rate or None)] for `months` months ending with `last_month`."""
-    wanted = [add_months(last_month, -n) for n in range(months - 1, -1, -1)]
+    wanted = []
+    for n in range(months - 1, -1, -1):
+        try:
+            wanted.append(add_months(last_month, -n))
+        except ValueError:  # before the year 1: no month to show
+            continue
     by_month = compute_rows_by_month(wanted, student_ids, today=today)
     out: list[tuple[str, float | None]] = []
     for month in wanted:

@@ -55,10 +55,14 @@ def _month_arg() -> str:
 def _months_around(month: str) -> dict:
     current = clock.current_month()
     later = add_months(month, 1)
+    try:
+        earlier: str | None = add_months(month, -1)
+    except ValueError:  # 0001-01 has no month before it
+        earlier = None
     return {
         "month": month,
         "month_label": month_name(month),
-        "prev_month": add_months(month, -1),
+        "prev_month": earlier,
         "next_month": later if later <= current else None,
         "current_month": current,
     }
