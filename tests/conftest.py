@@ -379,7 +379,9 @@ def make_agreement(app):
     from volunteer.agreements.models import Agreement
     from volunteer.extensions import db
 
-    def make(student, enterprise, starts_on="2026-09-01", ends_on="2027-06-30", signed=True, **fields):
+    def make(
+        student, enterprise, starts_on="2026-09-01", ends_on="2027-06-30", signed=True, **fields
+    ):
         kind = fields.pop("kind", "volunteer")
         now = clock.now()
         agreement = Agreement(

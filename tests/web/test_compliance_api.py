@@ -117,7 +117,9 @@ def test_create_exemption(world, api, frozen):
     assert whole.status_code == 201 and whole.get_json()["minutes"] is None
     row = client.get(f"/students/{world.stu_xa.id}/months/2026-11").get_json()
     assert (row["required_minutes"], row["status"]) == (0, "exempt")
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "exemption")).first()
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "exemption").order_by(AuditEntry.id)
+    ).first()
     assert entry.entity_id == str(body["id"]) and entry.after["reason"] == "考试周"
 
 

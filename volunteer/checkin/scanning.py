@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Exists, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -16,6 +16,7 @@ from ..auth.models import User
 from ..enterprises.models import Enterprise, Site
 from ..errors import DomainError, Forbidden, ValidationError
 from ..extensions import db
+from ..students.models import Student
 from . import rules, sessions, tokens
 from .attempts import (
     MESSAGES,
@@ -109,33 +110,54 @@ def _stored_answer(student_id: int, nonce: str | None) -> ScanResult | None:
     return None if row is None else ScanResult(row.status_code, row.body, replay=True)
 
 
-def _token_used(student_id: int, site_id: int, parsed: tokens.ParsedToken, now: datetime) -> bool:
+def _token_used(student_id: int, site_id: int, parsed: tokens.ParsedToken, now: datetime) -> Exists:
+    """Filter: this token was already used by the student at the site (R11 token_reused)."""
     if parsed.kind == tokens.ROTATING:
         return (
-            db.session.scalar(
-                select(TokenUse.id).where(
-                    TokenUse.student_id == student_id,
-                    TokenUse.site_id == site_id,
-                    TokenUse.step == parsed.step,
-                )
+            select(TokenUse.id)
+            .where(
+                TokenUse.student_id == student_id,
+                TokenUse.site_id == site_id,
+                TokenUse.step == parsed.step,
             )
-            is not None
+            .exists()
         )
     since = now - timedelta(seconds=rules.POSTER_REUSE_SECONDS)
     return (
-        db.session.scalar(
-            select(ScanAttempt.id)
-            .where(
-                ScanAttempt.student_id == student_id,
-                ScanAttempt.site_id == site_id,
-                ScanAttempt.token_kind == tokens.POSTER,
-                ScanAttempt.result.in_(SUCCESS_RESULTS),
-                ScanAttempt.at > since,
-            )
-            .limit(1)
+        select(ScanAttempt.id)
+        .where(
+            ScanAttempt.student_id == student_id,
+            ScanAttempt.site_id == site_id,
+            ScanAttempt.token_kind == tokens.POSTER,
+            ScanAttempt.result.in_(SUCCESS_RESULTS),
+            ScanAttempt.at > since,
         )
-        is not None
+        .exists()
     )
+
+
+def _open_session_and_use(
+    student_id: int, site_id: int, parsed: tokens.ParsedToken, now: datetime
+) -> tuple[ServiceSession | None, bool]:
+    """Return the student's open session (R13 stored on it if past the cap) and whether
+    the token was already used — one read; the caller holds the student's lock."""
+    row = db.session.execute(
+        select(ServiceSession, _token_used(student_id, site_id, parsed, now))
+        .select_from(Student)
+        .outerjoin(
+            ServiceSession,
+            (ServiceSession.student_id == Student.id) & (ServiceSession.status == "open"),
+        )
+        .where(Student.id == student_id)
+        # Fresh values: another request may have changed the session since it was loaded.
+        .execution_options(populate_existing=True)
+    ).first()
+    open_s, used = (row[0], bool(row[1])) if row is not None else (None, False)
+    if open_s is not None and sessions.auto_close_if_stale(
+        open_s, now, sessions.max_session_hours()
+    ):
+        open_s = None
+    return open_s, used
 
 
 def record_scan(
@@ -187,13 +209,7 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
     attempt.site_id, attempt.token_kind = site.id, parsed.kind
     if not site.is_active:
         raise refusal("site_inactive")
-    sessions.close_stale(now, student_id=student_id)
-    open_s = db.session.scalars(
-        select(ServiceSession).where(
-            ServiceSession.student_id == student_id, ServiceSession.status == "open"
-        )
-    ).first()
-    used = _token_used(student_id, site.id, parsed, now)
+    open_s, used = _open_session_and_use(student_id, site.id, parsed, now)
     agreement, allowed = None, True
     if action == "check_in" and open_s is None and not used:
         agreement = active_agreement(student_id, site.enterprise_id, clock.to_local(now).date())
@@ -242,8 +258,7 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
         _check_out(s, now, flags, attempt.distance_m, lat, lon)
     if parsed.kind == tokens.ROTATING:
         db.session.add(TokenUse(student_id=student_id, site_id=site.id, step=parsed.step, at=now))
-    db.session.flush()
-    sessions.sync_months(s)
+    sessions.sync_months(s, created=action == "check_in")  # flushes: the session's id
     body = {"result": result, "session": s.to_dict()}
     db.session.add(attempt.row(result, s.id))
     if nonce:

@@ -46,18 +46,21 @@ def snapshot(s: ServiceSession) -> dict:
 
 
 def audit_paths(student_id: int, enterprise_id: int) -> dict[str, str | None]:
-    """Return the union paths of a session's two sides, for audit entries."""
-    student_path = db.session.scalar(
+    """Return the union paths of a session's two sides, for audit entries (one query)."""
+    student_path = (
         select(Union.path)
         .join(Student, Student.union_code == Union.code)
         .where(Student.id == student_id)
+        .scalar_subquery()
     )
-    enterprise_path = db.session.scalar(
+    enterprise_path = (
         select(Union.path)
         .join(Enterprise, Enterprise.union_code == Union.code)
         .where(Enterprise.id == enterprise_id)
+        .scalar_subquery()
     )
-    return {"union_path": student_path, "other_union_path": enterprise_path}
+    row = db.session.execute(select(student_path, enterprise_path)).one()
+    return {"union_path": row[0], "other_union_path": row[1]}
 
 
 def record_change(actor: User | None, action: str, s: ServiceSession, before: dict | None) -> None:
@@ -88,17 +91,22 @@ def session_months(s: ServiceSession) -> set[str]:
     return set(rules.split_minutes_by_month(s.check_in_at, s.check_out_at, clock.business_tz()))
 
 
-def sync_months(s: ServiceSession) -> None:
-    """Rewrite a session's SessionMonth rows from its times and status (R15)."""
+def sync_months(s: ServiceSession, *, created: bool = False) -> None:
+    """Rewrite a session's SessionMonth rows from its times and status (R15); `created`
+    says the session was inserted in this transaction (no rows to read back)."""
     db.session.flush()  # the session needs its id
     parts: dict[str, int] = {}
     if s.check_out_at is not None:
         parts = rules.split_minutes_by_month(s.check_in_at, s.check_out_at, clock.business_tz())
     counts = s.status in COUNTING_STATUSES
-    existing = {
-        row.month: row
-        for row in db.session.scalars(select(SessionMonth).where(SessionMonth.session_id == s.id))
-    }
+    existing: dict[str, SessionMonth] = {}
+    if not created:
+        existing = {
+            row.month: row
+            for row in db.session.scalars(
+                select(SessionMonth).where(SessionMonth.session_id == s.id)
+            )
+        }
     # Update in place: a delete and an insert of the same month would trip the unique key.
     for month, minutes in parts.items():
         row = existing.pop(month, None)
@@ -128,18 +136,23 @@ def close_stale(now: datetime, student_id: int | None = None) -> int:
         s = db.session.get(ServiceSession, session_id)
         lock_student(s.student_id)
         db.session.refresh(s)  # another request may have closed it meanwhile
-        if s.status != "open" or not rules.is_stale(s.check_in_at, now, hours):
-            continue
-        before = snapshot(s)
-        s.status = "auto_closed"
-        s.check_out_at = rules.auto_close_at(s.check_in_at, hours)
-        s.minutes = 0
-        s.flags = with_flags(s.flags, "auto_closed")
-        s.updated_at = now
-        sync_months(s)
-        record_change(None, "auto_closed", s, before)
-        closed += 1
+        closed += auto_close_if_stale(s, now, hours)
     return closed
+
+
+def auto_close_if_stale(s: ServiceSession, now: datetime, hours: float) -> bool:
+    """Store R13 on one open session past the cap (caller holds the student's lock)."""
+    if s.status != "open" or not rules.is_stale(s.check_in_at, now, hours):
+        return False
+    before = snapshot(s)
+    s.status = "auto_closed"
+    s.check_out_at = rules.auto_close_at(s.check_in_at, hours)
+    s.minutes = 0
+    s.flags = with_flags(s.flags, "auto_closed")
+    s.updated_at = now
+    sync_months(s)
+    record_change(None, "auto_closed", s, before)
+    return True
 
 
 def close_stale_sessions(now: datetime | None = None) -> int:

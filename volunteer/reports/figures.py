@@ -10,16 +10,14 @@ from datetime import date
 
 from sqlalchemy import Select
 
-from ..calendar.rules import add_months
 from ..compliance.services import (
     GroupFigures,
     MonthRow,
     compute_month_rows,
-    compute_rows_by_month,
     enterprise_groups,
-    summary,
     union_groups,
 )
+from ..compliance.services import rate_history as history_of
 from ..unions.models import Union
 
 __all__ = ["GroupFigures", "MonthRow", "enterprise_groups", "union_groups"]
@@ -41,18 +39,16 @@ def groups(rows: list[MonthRow], union: Union) -> tuple[list[GroupFigures], list
 
 
 def rate_history(
-    student_ids: Select, last_month: str, today: date, months: int = 12
+    student_ids: Select,
+    last_month: str,
+    today: date,
+    months: int = 12,
+    known: dict[str, list[MonthRow]] | None = None,
 ) -> list[tuple[str, float | None]]:
-    """Return [(YYYY-MM, rate or None)] for `months` months ending with `last_month`."""
-    wanted = []
-    for n in range(months - 1, -1, -1):
-        try:
-            wanted.append(add_months(last_month, -n))
-        except ValueError:  # before the year 1: no month to show
-            continue
-    by_month = compute_rows_by_month(wanted, student_ids, today=today)
-    out: list[tuple[str, float | None]] = []
-    for month in wanted:
-        figures = summary(by_month[month])
-        out.append((month, figures["compliance_rate"] if figures["required_count"] else None))
-    return out
+    """Return [(YYYY-MM, rate or None)] for `months` months ending with `last_month`;
+    `known` gives rows already computed for some months (not computed again)."""
+    # Closed months are counted in SQL from their stored figures (compliance's own
+    # history, as the dashboard shows it) instead of recomputing every student's rows.
+    year, month = (int(part) for part in last_month.split("-"))
+    months = min(months, (year - 1) * 12 + month)  # no month before the year 1
+    return history_of(student_ids, months, today, last_month=last_month, known=known)

@@ -57,7 +57,8 @@ def build_union_summary(
     today = clock.to_local(now).date()
     month = checked_month(month, today)
     students = subtree_students(union)
-    unions, enterprises = figures.groups(figures.month_row_list(month, students, today), union)
+    rows = figures.month_row_list(month, students, today)
+    unions, enterprises = figures.groups(rows, union)
     return UnionSummary(
         union_name=union.name,
         union_code=union.code,
@@ -65,7 +66,7 @@ def build_union_summary(
         rows=[_summary_row("union", g) for g in unions]
         + [_summary_row("enterprise", g) for g in enterprises],
         generated_at=now,
-        history=figures.rate_history(students, month, today, HISTORY_MONTHS),
+        history=figures.rate_history(students, month, today, HISTORY_MONTHS, known={month: rows}),
     )
 
 
