@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from .audit import ENTITIES, AuditEntry
 from .auth.models import User
@@ -55,3 +55,12 @@ def parse_since(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.business_tz())
     return parsed
+
+
+def page_of(stmt: Select, page: int, per_page: int) -> tuple[list[AuditEntry], int]:
+    """Return one page of entries and the total count."""
+    from .extensions import db
+
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    entries = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(entries), total or 0

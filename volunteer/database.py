@@ -47,3 +47,10 @@ def lock_rows(*objs: Any) -> None:
         mapper = type(obj).__mapper__
         pk = mapper.primary_key[0]
         db.session.execute(select(pk).where(pk == getattr(obj, pk.key)).with_for_update())
+
+
+def ping() -> None:
+    """Run a trivial query: the health check's proof that the database answers."""
+    from sqlalchemy import text
+
+    db.session.execute(text("SELECT 1"))

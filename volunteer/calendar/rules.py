@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 import chinese_calendar
-from chinese_calendar.constants import Holiday
+from chinese_calendar.constants import Holiday, holidays
 
 from volunteer.errors import N_, ValidationError
 
@@ -23,14 +23,17 @@ _KIND_REASON = N_("类型应为 rest（休息日）或 work（工作日）。")
 _CHINESE_NAMES = {h.value: h.chinese for h in Holiday}
 
 
+# The years whose official arrangement the package holds (it refuses others).
+COVERED_YEARS = frozenset(day.year for day in holidays)
+
+
 # The package is static data, so its answers can be kept for the process lifetime.
 @functools.lru_cache(maxsize=4096)
 def official_kind(d: date) -> tuple[str, str | None] | None:
     """Return (kind, Chinese holiday name) from chinesecalendar; None if uncovered."""
-    try:
-        is_rest, name = chinese_calendar.get_holiday_detail(d)
-    except NotImplementedError:
+    if d.year not in COVERED_YEARS:
         return None
+    is_rest, name = chinese_calendar.get_holiday_detail(d)
     chinese = _CHINESE_NAMES.get(name, name) if name else None
     return ("rest" if is_rest else "work", chinese)
 

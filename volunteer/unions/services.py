@@ -70,3 +70,14 @@ def union_path(code: str | None) -> str | None:
 def list_unions(actor: User) -> list[Union]:
     """Return the unions in the actor's subtree, by path."""
     return list(db.session.scalars(scope.unions(actor).order_by(Union.path)))
+
+
+def list_staff(actor: User) -> list[User]:
+    """Return the union staff accounts of the actor's subtree."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == "union_staff", scope.in_subtree(actor, User.union_code))
+            .order_by(User.union_code, User.username)
+        )
+    )

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..auth import services as auth_services
-from ..auth.models import User
-from ..auth.scope import current_actor, get_or_404, in_subtree, role_required, unions
+from ..auth.scope import current_actor, get_or_404, role_required, unions
 from ..errors import DomainError
-from ..extensions import db
 from ..web_support import attach_errors
 from . import services
 from .forms import StaffForm, UnionForm
@@ -34,11 +31,7 @@ def index():
         else:
             flash(_("已创建工会。"), "success")
             return redirect(url_for("unions.index"))
-    staff = db.session.scalars(
-        select(User)
-        .where(User.role == "union_staff", in_subtree(actor, User.union_code))
-        .order_by(User.union_code, User.username)
-    ).all()
+    staff = services.list_staff(actor)
     return render_template("unions/index.html", tree=tree, form=form, staff=staff)
 
 

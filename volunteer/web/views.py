@@ -14,10 +14,9 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import text
 
 from ..auth.scope import current_actor, role_required
-from ..extensions import db
+from ..database import ping
 from ..i18n import LOCALES, localize
 from ..web_support import home_endpoint
 
@@ -65,7 +64,7 @@ def privacy():
 
 @bp.get("/healthz")
 def healthz():
-    db.session.execute(text("SELECT 1"))
+    ping()
     return jsonify({"status": "ok"})
 
 
@@ -90,10 +89,9 @@ def audit_log():
     except ValidationError as exc:
         flash(localize(exc.message), "error")
         return redirect(url_for("web.audit_log"))
-    from sqlalchemy import func, select
+    from ..audit_queries import page_of
 
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    entries = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    entries, total = page_of(stmt, page, per_page)
     filters = {
         k: v for k, v in args.items() if k in ("entity", "entity_id", "actor", "since") and v
     }
