@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import OperationalError
 
 from .. import audit, clock
@@ -239,3 +239,57 @@ def with_names(stmt: Select) -> Select:
 def default_period(today: date) -> tuple[date, date]:
     """Return the period matching looks at when none is given: the coming six months."""
     return today, today + timedelta(days=182)
+
+
+def agreement_page(
+    actor: User, *, status: str | None, enterprise_id: int | None, q: str, page: int, per_page: int
+) -> tuple[int, list[Any]]:
+    """Return (total, rows with names) of one page of the agreements list, searched by name."""
+    stmt = with_names(list_agreements(actor, status=status, enterprise_id=enterprise_id))
+    if q:
+        stmt = stmt.where(
+            or_(
+                Student.name.contains(q, autoescape=True),
+                Enterprise.name.contains(q, autoescape=True),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return total, rows
+
+
+def unmatched_students(actor: User, q: str, today: date, limit: int) -> list[Student]:
+    """Students in scope for the picker: a search, or those with no current agreement."""
+    stmt = scope.managed_students(actor)
+    if q:
+        stmt = stmt.where(
+            or_(
+                Student.name.contains(q, autoescape=True),
+                Student.phone.contains(q, autoescape=True),
+            )
+        )
+    else:
+        current = select(Agreement.student_id).where(
+            Agreement.ends_on >= today,
+            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > today),
+        )
+        stmt = stmt.where(Student.id.not_in(current))
+    return list(db.session.scalars(stmt.order_by(Student.name, Student.id).limit(limit)))
+
+
+def parties_of(agreement: Agreement) -> tuple[Student | None, Enterprise | None]:
+    """Return the student and the enterprise an agreement binds."""
+    return (
+        db.session.get(Student, agreement.student_id),
+        db.session.get(Enterprise, agreement.enterprise_id),
+    )
+
+
+def own_agreements(actor: User, today: date) -> list[Any]:
+    """Return (agreement, enterprise) rows of a student's own agreements."""
+    stmt = (
+        list_agreements(actor, today=today)
+        .add_columns(Enterprise)
+        .join(Enterprise, and_(Enterprise.id == Agreement.enterprise_id))
+    )
+    return list(db.session.execute(stmt).all())

@@ -6,14 +6,11 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
 
 from .. import clock
 from ..auth import scope
 from ..auth.scope import current_actor, get_or_404, role_required
-from ..enterprises.models import Enterprise
 from ..errors import DomainError, ValidationError
-from ..extensions import db
 from ..i18n import localize
 from ..students.models import Student
 from ..web_support import attach_errors
@@ -55,43 +52,15 @@ def index():
     status = status if status in STATUSES else ""
     q = request.args.get("q", "").strip()[:50]
     enterprise_id = _id_arg("enterprise_id")
-    stmt = services.with_names(
-        services.list_agreements(actor, status=status or None, enterprise_id=enterprise_id)
-    )
-    if q:
-        stmt = stmt.where(
-            or_(
-                Student.name.contains(q, autoescape=True),
-                Enterprise.name.contains(q, autoescape=True),
-            )
-        )
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = _page()
-    rows = db.session.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    total, rows = services.agreement_page(
+        actor, status=status or None, enterprise_id=enterprise_id, q=q, page=page, per_page=PER_PAGE
+    )
     args = {
         k: v for k, v in {"status": status, "q": q, "enterprise_id": enterprise_id}.items() if v
     }
     return render_template("agreements/index.html", rows=rows, status=status, q=q, args=args,
                            page=page, per_page=PER_PAGE, total=total, today=clock.today())  # fmt: skip
-
-
-def _unmatched_students(actor, q: str, today: date) -> list[Student]:
-    """Students in scope for the picker: a search, or those with no current agreement."""
-    stmt = scope.managed_students(actor)
-    if q:
-        stmt = stmt.where(
-            or_(
-                Student.name.contains(q, autoescape=True),
-                Student.phone.contains(q, autoescape=True),
-            )
-        )
-    else:
-        current = select(Agreement.student_id).where(
-            Agreement.ends_on >= today,
-            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > today),
-        )
-        stmt = stmt.where(Student.id.not_in(current))
-    return list(db.session.scalars(stmt.order_by(Student.name, Student.id).limit(PICKER_SIZE)))
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
@@ -102,7 +71,7 @@ def create():
     student_id = _id_arg("student_id")
     if student_id is None:
         q = request.args.get("q", "").strip()[:50]
-        students = _unmatched_students(actor, q, today)
+        students = services.unmatched_students(actor, q, today, PICKER_SIZE)
         return render_template("agreements/pick_student.html", students=students, q=q)
     student = get_or_404(scope.managed_students(actor), Student, student_id)
     default_start, default_end = services.default_period(today)
@@ -141,8 +110,7 @@ def create():
 def detail(agreement_id: int):
     actor = current_actor()
     agreement = services.get_readable(actor, agreement_id)
-    student = db.session.get(Student, agreement.student_id)
-    enterprise = db.session.get(Enterprise, agreement.enterprise_id)
+    student, enterprise = services.parties_of(agreement)
     today = clock.today()
     status = agreement.status_on(today)
     form = TerminateForm()
@@ -221,10 +189,5 @@ def terminate(agreement_id: int):
 def my_agreements():
     actor = current_actor()
     today = clock.today()
-    stmt = (
-        services.list_agreements(actor, today=today)
-        .add_columns(Enterprise)
-        .join(Enterprise, and_(Enterprise.id == Agreement.enterprise_id))
-    )
-    rows = db.session.execute(stmt).all()
+    rows = services.own_agreements(actor, today)
     return render_template("agreements/mine.html", rows=rows, today=today)

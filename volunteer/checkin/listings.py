@@ -115,3 +115,13 @@ def open_corrections_count(actor: User) -> int:
     """Count the open correction requests the actor can decide on."""
     stmt = correction_query(actor, "open").with_only_columns(func.count(Correction.id))
     return db.session.scalar(stmt.order_by(None)) or 0
+
+
+def site_by_id(site_id: int) -> Site | None:
+    """Return one site by id, unscoped (callers have already checked access or a seal)."""
+    return db.session.get(Site, site_id)
+
+
+def enterprise_by_id(enterprise_id: int) -> Enterprise | None:
+    """Return one enterprise by id, unscoped (callers have already checked access)."""
+    return db.session.get(Enterprise, enterprise_id)

@@ -16,7 +16,6 @@ from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..enterprises.models import Enterprise, Site
 from ..errors import DomainError
-from ..extensions import db
 from ..i18n import localize
 from ..jsonapi import paginated
 from ..web_support import attach_errors
@@ -76,10 +75,10 @@ def _verified_site(token: str) -> tuple[Site | None, Enterprise | None]:
         parsed = tokens.parse_token(token)
     except tokens.TokenError:
         return None, None
-    site = db.session.get(Site, parsed.site_id)
+    site = listings.site_by_id(parsed.site_id)
     if site is None or not tokens.verify_token(parsed, site.secret):
         return None, None
-    return site, db.session.get(Enterprise, site.enterprise_id)
+    return site, listings.enterprise_by_id(site.enterprise_id)
 
 
 def _refusal_page(token: str, code: str, message: str, status: int, open_session=None):
@@ -119,7 +118,7 @@ def scan(token: str):
     open_s = services.open_session_of(current_actor().student_id, now)
     form = ScanForm(action="check_out" if open_s else "check_in", nonce=secrets.token_urlsafe(16))
     elsewhere = open_s is not None and open_s.site_id != site.id
-    open_site = db.session.get(Site, open_s.site_id) if elsewhere else None
+    open_site = listings.site_by_id(open_s.site_id) if elsewhere else None
     return render_template("checkin/scan.html", site=site, enterprise=enterprise, form=form,
                            open_session=open_s, open_site=open_site)  # fmt: skip
 
@@ -159,8 +158,8 @@ def _scan_post(token: str, now: datetime):
 @role_required("student")
 def scan_result(session_id: int):
     s = services.get_session(current_actor(), session_id)
-    site = db.session.get(Site, s.site_id)
-    enterprise = db.session.get(Enterprise, s.enterprise_id)
+    site = listings.site_by_id(s.site_id)
+    enterprise = listings.enterprise_by_id(s.enterprise_id)
     return render_template("checkin/result.html", s=s, site=site, enterprise=enterprise)
 
 
@@ -186,7 +185,7 @@ def student_home():
     page = paginated(stmt, tuple, scalars=False)
     totals = listings.month_totals(actor.student_id, month)
     open_s = services.open_session_of(actor.student_id)
-    open_site = db.session.get(Site, open_s.site_id) if open_s else None
+    open_site = listings.site_by_id(open_s.site_id) if open_s else None
     fixes = listings.corrections_of(actor, limit=20)
     return render_template("checkin/student_home.html", month=month, page=page, totals=totals,
                            open_session=open_s, open_site=open_site, corrections=fixes,
@@ -198,7 +197,7 @@ def student_home():
 def correction_request(session_id: int):
     actor = current_actor()
     s = services.get_session(actor, session_id)
-    site = db.session.get(Site, s.site_id)
+    site = listings.site_by_id(s.site_id)
     form = CorrectionForm()
     if request.method == "GET":
         form.check_in_at.data = local_input(s.check_in_at)

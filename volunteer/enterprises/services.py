@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, case, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from .. import audit, clock
 from ..agreements import queries as agreement_queries
+from ..agreements import services as agreement_services
 from ..agreements.models import Agreement
 from ..agreements.services import race_safe
 from ..auth import scope
@@ -305,3 +306,54 @@ def students_under_agreement(enterprise_id: int, today: date | None = None) -> l
         .order_by(Agreement.starts_on, Student.name, Agreement.id)
     )
     return list(db.session.execute(stmt))
+
+
+def union_names(codes: set[str]) -> dict[str, str]:
+    """Return {code: name} of the given unions."""
+    rows = db.session.execute(select(Union.code, Union.name).where(Union.code.in_(codes)))
+    return dict(rows.all())
+
+
+def managed_ids(actor: User, enterprise_ids: list[int]) -> set[int]:
+    """Return which of the given enterprises the actor manages."""
+    stmt = scope.managed_enterprises(actor).with_only_columns(Enterprise.id)
+    return set(db.session.scalars(stmt.where(Enterprise.id.in_(enterprise_ids))))
+
+
+def is_manager(actor: User, enterprise: Enterprise) -> bool:
+    """Whether the actor manages this enterprise."""
+    stmt = scope.managed_enterprises(actor).with_only_columns(Enterprise.id)
+    return db.session.scalar(stmt.where(Enterprise.id == enterprise.id)) is not None
+
+
+def enterprise_page(
+    actor: User, q: str, city: str, page: int, per_page: int
+) -> tuple[int, list[Enterprise]]:
+    """Return (total, enterprises) of one page of the enterprise list."""
+    stmt = list_enterprises(actor, q, city)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return total, list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+
+
+def agreements_with_names(
+    actor: User,
+    *,
+    enterprise_id: int | None = None,
+    status: str | None = None,
+    today: date | None = None,
+    limit: int | None = None,
+) -> list[Any]:
+    """Return agreement rows with names the actor may read, for an enterprise's pages."""
+    stmt = agreement_services.with_names(
+        agreement_services.list_agreements(
+            actor, enterprise_id=enterprise_id, status=status, today=today
+        )
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.execute(stmt).all())
+
+
+def enterprise_of(site: Site) -> Enterprise | None:
+    """Return the enterprise a site belongs to."""
+    return db.session.get(Enterprise, site.enterprise_id)

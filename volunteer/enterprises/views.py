@@ -13,15 +13,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from .. import clock
-from ..agreements import services as agreement_services
 from ..auth import scope
 from ..auth.scope import current_actor, get_or_404, role_required
 from ..errors import DomainError
-from ..extensions import db
-from ..unions.models import Union
 from ..unions.services import list_unions
 from ..web_support import attach_errors
 from . import services
@@ -38,35 +34,17 @@ def _page() -> int:
     return page if page and 0 < page < 10**6 else 1
 
 
-def _union_names(codes: set[str]) -> dict[str, str]:
-    rows = db.session.execute(select(Union.code, Union.name).where(Union.code.in_(codes)))
-    return dict(rows.all())
-
-
-def _is_manager(actor, enterprise: Enterprise) -> bool:
-    stmt = scope.managed_enterprises(actor).with_only_columns(Enterprise.id)
-    return db.session.scalar(stmt.where(Enterprise.id == enterprise.id)) is not None
-
-
 @bp.get("/enterprises")
 @role_required("union_staff")
 def index():
     actor = current_actor()
     q, city = request.args.get("q", "")[:100], request.args.get("city", "")[:50]
-    stmt = services.list_enterprises(actor, q, city)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = _page()
-    items = list(db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+    total, items = services.enterprise_page(actor, q, city, page, PER_PAGE)
     in_use = services.in_use_today([e.id for e in items])
-    managed = set(
-        db.session.scalars(
-            scope.managed_enterprises(actor)
-            .with_only_columns(Enterprise.id)
-            .where(Enterprise.id.in_([e.id for e in items]))
-        )
-    )
+    managed = services.managed_ids(actor, [e.id for e in items])
     return render_template("enterprises/index.html", items=items, in_use=in_use, managed=managed,
-                           union_names=_union_names({e.union_code for e in items}),
+                           union_names=services.union_names({e.union_code for e in items}),
                            q=q, city=city, page=page, per_page=PER_PAGE, total=total)  # fmt: skip
 
 
@@ -97,15 +75,14 @@ def create():
 def detail(enterprise_id: int):
     actor = current_actor()
     enterprise = get_or_404(scope.enterprises(actor), Enterprise, enterprise_id)
-    manager = _is_manager(actor, enterprise)
-    agreements_stmt = agreement_services.list_agreements(actor, enterprise_id=enterprise.id)
-    agreements = db.session.execute(
-        agreement_services.with_names(agreements_stmt).limit(AGREEMENTS_SHOWN)
-    ).all()
+    manager = services.is_manager(actor, enterprise)
+    agreements = services.agreements_with_names(
+        actor, enterprise_id=enterprise.id, limit=AGREEMENTS_SHOWN
+    )
     return render_template(
         "enterprises/detail.html",
         enterprise=enterprise,
-        union_name=_union_names({enterprise.union_code}).get(enterprise.union_code, ""),
+        union_name=services.union_names({enterprise.union_code}).get(enterprise.union_code, ""),
         manager=manager,
         use=services.capacity_in_use(enterprise),
         sites=services.list_sites(enterprise.id) if manager else [],
@@ -163,7 +140,7 @@ def add_site(enterprise_id: int):
 def edit_site(site_id: int):
     actor = current_actor()
     site = services.get_managed_site(actor, site_id)
-    enterprise = db.session.get(Enterprise, site.enterprise_id)
+    enterprise = services.enterprise_of(site)
     form = SiteForm(obj=site)
     if form.validate_on_submit():
         try:
@@ -218,11 +195,7 @@ def my_enterprise():
     actor = current_actor()
     enterprise = get_or_404(scope.enterprises(actor), Enterprise, actor.enterprise_id)
     today = clock.today()
-    pending = db.session.execute(
-        agreement_services.with_names(
-            agreement_services.list_agreements(actor, status="pending", today=today)
-        )
-    ).all()
+    pending = services.agreements_with_names(actor, status="pending", today=today)
     return render_template(
         "enterprises/mine.html",
         enterprise=enterprise,
