@@ -84,13 +84,9 @@ def note_change(student_id: int, months: Iterable[str]) -> None:
     months = set(months)
     if not months:
         return
-    from . import services as compliance_services
+    # Imported here: both features import this module for their own locks.
+    from ..reports.services import supersede_affected
+    from .services import refresh_stored_figures
 
-    compliance_services.refresh_stored_figures(student_id, months)
-    try:
-        from ..reports import services as report_services
-    except ImportError:
-        return
-    supersede = getattr(report_services, "supersede_affected", None)
-    if supersede is not None:
-        supersede(student_id, months)
+    refresh_stored_figures(student_id, months)
+    supersede_affected(student_id, months)
