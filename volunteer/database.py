@@ -54,3 +54,25 @@ def ping() -> None:
     from sqlalchemy import text
 
     db.session.execute(text("SELECT 1"))
+
+
+def plain_rows(stmt: Any) -> list[tuple]:
+    """Run a big read of plain columns and return its rows as tuples.
+
+    On PostgreSQL, psycopg already returns native Python values (int, str, date, bool),
+    so the rows are taken straight from the driver's cursor: SQLAlchemy's Row objects
+    cost ~2 µs each, the largest part of reading a province's students and agreements
+    (bench/README.md). The statement still runs through SQLAlchemy (events, statement
+    counts). Elsewhere (SQLite keeps dates as text) SQLAlchemy converts them as usual.
+    Only for columns and parameters without a TypeDecorator: none are converted here.
+    """
+    db.session.flush()
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        return conn.execute(stmt).all()
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    result = conn.exec_driver_sql(compiled.string, compiled.params)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()

@@ -8,13 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from ..agreements.models import Agreement
 from ..agreements.rules import effective_end
 from ..calendar.rules import month_bounds
 from ..calendar.services import calendars_for
 from ..checkin.models import SessionMonth
+from ..database import plain_rows
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -44,23 +45,24 @@ def check_select(student_ids_select: Select) -> None:
 
 
 def _load_minutes(months: list[str], ids: Select) -> dict:
+    """Return {month: {student_id: (confirmed minutes, pending minutes)}}."""
+
+    def total(status: str):
+        return func.sum(case((SessionMonth.status == status, SessionMonth.minutes), else_=0))
+
+    # Pivoted in SQL: one row per student-month instead of one per status.
     rows = _rows(
-        select(
-            SessionMonth.student_id,
-            SessionMonth.month,
-            SessionMonth.status,
-            func.sum(SessionMonth.minutes),
-        )
+        select(SessionMonth.student_id, SessionMonth.month, total("confirmed"), total("pending"))
         .where(
             SessionMonth.student_id.in_(ids),
             SessionMonth.month.in_(months),
             SessionMonth.status.in_(COUNTED),
         )
-        .group_by(SessionMonth.student_id, SessionMonth.month, SessionMonth.status)
+        .group_by(SessionMonth.student_id, SessionMonth.month)
     )
     out: dict = defaultdict(dict)
-    for student_id, month, status, total in rows:
-        out[(student_id, month)][status] = int(total or 0)
+    for sid, month, confirmed, pending in rows:
+        out[month][sid] = (int(confirmed or 0), int(pending or 0))
     return out
 
 
@@ -89,17 +91,21 @@ def _load_agreements(first: date, last: date, ids: Select, today: date) -> dict:
         )
     )
     out: dict = defaultdict(list)
-    spans: dict[tuple, AgreementSpan] = {}
-    for sid, eid, starts, ends, term, hours, workdays in rows:
-        end = effective_end(ends, term)
-        if end < starts:
-            continue
-        key = (starts, end, hours, bool(workdays))
-        # Shared span objects keep the per-month memo small and its lookups cheap.
-        span = spans.get(key)
-        if span is None:
-            span = spans[key] = AgreementSpan(*key)
-        out[sid].append((eid, span))
+    # Most agreements of a cohort share their dates: one span object per distinct
+    # (dates, termination, hours, workdays), which also keeps the per-month memo small.
+    spans: dict[tuple, AgreementSpan | None] = {}
+    for row in rows:
+        sid, eid, key = row[0], row[1], row[2:]
+        if key in spans:
+            span = spans[key]
+        else:
+            starts, ends, term, hours, workdays = key
+            end = effective_end(ends, term)
+            span = spans[key] = (
+                AgreementSpan(starts, end, hours, bool(workdays)) if end >= starts else None
+            )
+        if span is not None:
+            out[sid].append((eid, span))
     return out
 
 
@@ -129,7 +135,7 @@ def _load_students(ids: Select) -> list[tuple]:
 
 
 def _load_exemptions(months: list[str], ids: Select) -> dict:
-    """Return {(student_id, month): (minutes, whole)} of the approved exemptions."""
+    """Return {month: {student_id: (minutes, whole)}} of the approved exemptions."""
     rows = _rows(
         select(Exemption.student_id, Exemption.month, Exemption.minutes).where(
             Exemption.student_id.in_(ids),
@@ -137,10 +143,10 @@ def _load_exemptions(months: list[str], ids: Select) -> dict:
             Exemption.revoked_at.is_(None),
         )
     )
-    out: dict = {}
+    out: dict = defaultdict(dict)
     for sid, month, minutes in rows:
-        total, whole = out.get((sid, month), (0, False))
-        out[(sid, month)] = (total + (minutes or 0), whole or minutes is None)
+        total, whole = out[month].get(sid, (0, False))
+        out[month][sid] = (total + (minutes or 0), whole or minutes is None)
     return out
 
 
@@ -158,7 +164,7 @@ def load_closes(months: list[str]) -> dict[str, set[str]]:
 
 
 def _load_figures(months: list[str], ids: Select) -> dict:
-    """Return {(student_id, month): (gross, required, confirmed, pending, exempt, status)}."""
+    """Return {month: {student_id: (gross, required, confirmed, pending, exempt, status)}}."""
     rows = _rows(
         select(
             MonthFigure.student_id,
@@ -171,13 +177,16 @@ def _load_figures(months: list[str], ids: Select) -> dict:
             MonthFigure.status,
         ).where(MonthFigure.student_id.in_(ids), MonthFigure.month.in_(months))
     )
-    return {(sid, month): tuple(rest) for sid, month, *rest in rows}
+    out: dict = defaultdict(dict)
+    for row in rows:
+        out[row[1]][row[0]] = row[2:]
+    return out
 
 
 def _rows(stmt: Select) -> list:
-    """Run a read on the session's connection as Core: no ORM row processing, which
-    at province scale costs more than the queries (the session is flushed first)."""
-    return db.session.connection().execute(stmt).all()
+    """Run a read as plain tuples: at province scale, ORM or Row processing costs more
+    than the queries (pending changes are flushed first)."""
+    return plain_rows(stmt)
 
 
 def load_inputs(months: list[str], ids: Select, today: date, use_stored: bool) -> MonthInputs:

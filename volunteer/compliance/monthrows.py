@@ -111,6 +111,10 @@ class _Month:
         self.cap = cap
         self.cal: MonthCalendar = inputs.calendars[month]
         self.closing = inputs.closes.get(month, set())
+        # This month's figures by student id (int keys: the cheapest lookups per row).
+        self.minutes = inputs.minutes.get(month, {})
+        self.exemptions = inputs.exemptions.get(month, {})
+        self.figures = inputs.figures.get(month, {})
         self.month_over = today > self.cal.last
         # Agreements were loaded for exactly this month: no need to filter them again.
         self.single = len(inputs.calendars) == 1
@@ -155,19 +159,17 @@ class _Month:
         else:
             enterprise_ids = tuple(dict.fromkeys(e for e, _ in entries))
             spans = tuple(sorted((s for _, s in entries), key=_span_key))
-        figure = self.inputs.figures.get((sid, self.month)) if closed else None
+        figure = self.figures.get(sid) if closed else None
         if figure is not None:
             gross, net, confirmed, pending, exempt, status = figure
             needed = needed_minutes(net, confirmed, pending)
             days_left, pace = 0, None
         else:
             gross, days_left = self.span_figures(spans, closed)
-            key = (sid, self.month)
-            exempt_total, whole = self.inputs.exemptions.get(key, _NO_EXEMPTION)
+            exempt_total, whole = self.exemptions.get(sid, _NO_EXEMPTION)
             exempt = gross if whole else min(gross, exempt_total)
             net = net_required_minutes(gross, exempt)
-            minutes = self.inputs.minutes.get(key, _NO_MINUTES)
-            confirmed, pending = minutes.get("confirmed", 0), minutes.get("pending", 0)
+            confirmed, pending = self.minutes.get(sid, _NO_MINUTES)
             status = month_status(gross_minutes=gross, exempt_minutes=exempt,
                                   confirmed=confirmed, pending=pending, days_left=days_left,
                                   daily_cap_hours=self.cap, month_over=self.month_over,
@@ -180,7 +182,7 @@ class _Month:
 
 
 _NO_EXEMPTION = (0, False)
-_NO_MINUTES: dict[str, int] = {}
+_NO_MINUTES = (0, 0)
 
 
 def compute_rows_by_month(
