@@ -60,7 +60,11 @@ class Attempt:
 
     def row(self, result: str, session_id: int | None = None) -> ScanAttempt:
         """Return the ScanAttempt row of this attempt."""
-        return ScanAttempt(
+        return ScanAttempt(**self.values(result, session_id))
+
+    def values(self, result: str, session_id: int | None = None) -> dict:
+        """Return the column values of this attempt's ScanAttempt row."""
+        return dict(
             at=self.at,
             student_id=self.student_id,
             site_id=self.site_id,

@@ -5,23 +5,26 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..agreements.models import Agreement
 from ..calendar.models import CalendarOverride
 from ..calendar.rules import MonthCalendar, month_bounds, month_of
 from ..extensions import db
 
+# Built once: every check-in asks it.
+_AGREEMENTS_ON = select(Agreement).where(
+    Agreement.student_id == bindparam("student_id"),
+    Agreement.enterprise_id == bindparam("enterprise_id"),
+    Agreement.starts_on <= bindparam("day"),
+    Agreement.ends_on >= bindparam("day"),
+)
+
 
 def active_agreement(student_id: int, enterprise_id: int, day: date) -> Agreement | None:
     """Return the student's agreement with the enterprise that is active on `day`."""
     candidates = db.session.scalars(
-        select(Agreement).where(
-            Agreement.student_id == student_id,
-            Agreement.enterprise_id == enterprise_id,
-            Agreement.starts_on <= day,
-            Agreement.ends_on >= day,
-        )
+        _AGREEMENTS_ON, {"student_id": student_id, "enterprise_id": enterprise_id, "day": day}
     )
     for agreement in candidates:
         if agreement.status_on(day) == "active":

@@ -3,12 +3,13 @@ every attempt recorded — refusals too, in their own commit after the rollback.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Exists, select
+from sqlalchemy import Exists, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -101,28 +102,32 @@ def _validate(action: object, nonce: object, lat: object, lon: object, acc: obje
     return rules.validate_location(lat, lon, acc)
 
 
+_STORED_ANSWER = select(ScanNonce.status_code, ScanNonce.body).where(
+    ScanNonce.student_id == bindparam("student_id"), ScanNonce.nonce == bindparam("nonce")
+)
+
+
 def _stored_answer(student_id: int, nonce: str | None) -> ScanResult | None:
     if not nonce:
         return None
-    row = db.session.scalars(
-        select(ScanNonce).where(ScanNonce.student_id == student_id, ScanNonce.nonce == nonce)
-    ).first()
-    return None if row is None else ScanResult(row.status_code, row.body, replay=True)
+    row = db.session.execute(_STORED_ANSWER, {"student_id": student_id, "nonce": nonce}).first()
+    return None if row is None else ScanResult(row[0], row[1], replay=True)
 
 
-def _token_used(student_id: int, site_id: int, parsed: tokens.ParsedToken, now: datetime) -> Exists:
-    """Filter: this token was already used by the student at the site (R11 token_reused)."""
-    if parsed.kind == tokens.ROTATING:
+def _token_used(kind: str) -> Exists:
+    """Filter: this token was already used by the student at the site (R11 token_reused);
+    parameters student_id, site_id and step (rotating) or since (poster)."""
+    student_id, site_id = bindparam("student_id"), bindparam("site_id")
+    if kind == tokens.ROTATING:
         return (
             select(TokenUse.id)
             .where(
                 TokenUse.student_id == student_id,
                 TokenUse.site_id == site_id,
-                TokenUse.step == parsed.step,
+                TokenUse.step == bindparam("step"),
             )
             .exists()
         )
-    since = now - timedelta(seconds=rules.POSTER_REUSE_SECONDS)
     return (
         select(ScanAttempt.id)
         .where(
@@ -130,19 +135,23 @@ def _token_used(student_id: int, site_id: int, parsed: tokens.ParsedToken, now: 
             ScanAttempt.site_id == site_id,
             ScanAttempt.token_kind == tokens.POSTER,
             ScanAttempt.result.in_(SUCCESS_RESULTS),
-            ScanAttempt.at > since,
+            ScanAttempt.at > bindparam("since", type_=ScanAttempt.at.type),
         )
         .exists()
     )
 
 
-def _open_session_and_use(
-    student_id: int, site_id: int, parsed: tokens.ParsedToken, now: datetime
-) -> tuple[ServiceSession | None, bool]:
-    """Return the student's open session (R13 stored on it if past the cap) and whether
-    the token was already used — one read; the caller holds the student's lock."""
-    row = db.session.execute(
-        select(ServiceSession, _token_used(student_id, site_id, parsed, now))
+@functools.cache
+def _open_session_stmt(kind: str) -> Select:
+    """The scan's read after the lock, built once per token kind (its construction and
+    cache key cost more than PostgreSQL's work on the hot path; bench/README.md)."""
+    student_id = bindparam("student_id")
+    return (
+        select(
+            ServiceSession,
+            _token_used(kind),
+            *sessions.audit_paths_columns(student_id, bindparam("enterprise_id")),
+        )
         .select_from(Student)
         .outerjoin(
             ServiceSession,
@@ -151,13 +160,31 @@ def _open_session_and_use(
         .where(Student.id == student_id)
         # Fresh values: another request may have changed the session since it was loaded.
         .execution_options(populate_existing=True)
-    ).first()
-    open_s, used = (row[0], bool(row[1])) if row is not None else (None, False)
+    )
+
+
+def _open_session_and_use(
+    student_id: int, site: Site, parsed: tokens.ParsedToken, now: datetime
+) -> tuple[ServiceSession | None, bool, dict[str, str | None] | None]:
+    """Return the student's open session (R13 stored on it if past the cap), whether
+    the token was already used, and the audit paths of the student and the site's
+    enterprise — one read; the caller holds the student's lock."""
+    params = {"student_id": student_id, "site_id": site.id, "enterprise_id": site.enterprise_id}
+    if parsed.kind == tokens.ROTATING:
+        params["step"] = parsed.step
+    else:
+        params["since"] = now - timedelta(seconds=rules.POSTER_REUSE_SECONDS)
+    row = db.session.execute(_open_session_stmt(parsed.kind), params).one()
+    open_s, used = row[0], bool(row[1])
+    paths = {"union_path": row[2], "other_union_path": row[3]}
+    if open_s is not None and open_s.enterprise_id != site.enterprise_id:
+        # The audit entry names the session's own enterprise (a refusal follows anyway).
+        paths = None
     if open_s is not None and sessions.auto_close_if_stale(
         open_s, now, sessions.max_session_hours()
     ):
         open_s = None
-    return open_s, used
+    return open_s, used, paths
 
 
 def record_scan(
@@ -202,6 +229,8 @@ def record_scan(
 def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> ScanResult:
     now, student_id, action = attempt.at, attempt.student_id, attempt.action
     sessions.lock_student(student_id)
+    # A statement of its own after the lock: under READ COMMITTED it sees the answer a
+    # concurrent request with the same nonce committed while this one waited.
     stored = _stored_answer(student_id, nonce)
     if stored is not None:
         return stored
@@ -209,7 +238,7 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
     attempt.site_id, attempt.token_kind = site.id, parsed.kind
     if not site.is_active:
         raise refusal("site_inactive")
-    open_s, used = _open_session_and_use(student_id, site.id, parsed, now)
+    open_s, used, paths = _open_session_and_use(student_id, site, parsed, now)
     agreement, allowed = None, True
     if action == "check_in" and open_s is None and not used:
         agreement = active_agreement(student_id, site.enterprise_id, clock.to_local(now).date())
@@ -256,17 +285,25 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
         s = open_s
         before, status, result = sessions.snapshot(s), 200, "checked_out"
         _check_out(s, now, flags, attempt.distance_m, lat, lon)
-    if parsed.kind == tokens.ROTATING:
-        db.session.add(TokenUse(student_id=student_id, site_id=site.id, step=parsed.step, at=now))
-    sessions.sync_months(s, created=action == "check_in")  # flushes: the session's id
+    # An open session has no month rows, a new one neither: nothing to read back.
+    sessions.sync_months(s, no_rows=True)  # flushes: the session's id
     body = {"result": result, "session": s.to_dict()}
-    db.session.add(attempt.row(result, s.id))
+    # The rows of the answer go in as plain INSERTs (no RETURNING, no unit of work):
+    # the scan is the hot path (bench/README.md).
+    if parsed.kind == tokens.ROTATING:
+        _insert(TokenUse, student_id=student_id, site_id=site.id, step=parsed.step, at=now)
+    _insert(ScanAttempt, **attempt.values(result, s.id))
     if nonce:
-        db.session.add(ScanNonce(student_id=student_id, nonce=nonce, status_code=status,
-                                 body=body, created_at=now))  # fmt: skip
-    sessions.record_change(actor, result, s, before)
+        _insert(ScanNonce, student_id=student_id, nonce=nonce, status_code=status, body=body,
+                created_at=now)  # fmt: skip
+    sessions.record_change(actor, result, s, before, paths)
     db.session.flush()
     return ScanResult(status, body)
+
+
+def _insert(model: type, **values: object) -> None:
+    # Core on the session's connection: the ORM's per-statement work is skipped.
+    db.session.connection().execute(model.__table__.insert(), values)
 
 
 def _check_out(s, now, flags, distance, lat, lon) -> None:

@@ -4,10 +4,20 @@ the per-student lock, audit paths and the location purge (R28)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    bindparam,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import audit, clock
@@ -45,42 +55,59 @@ def snapshot(s: ServiceSession) -> dict:
     return {k: data[k] for k in keys}
 
 
-def audit_paths(student_id: int, enterprise_id: int) -> dict[str, str | None]:
-    """Return the union paths of a session's two sides, for audit entries (one query)."""
-    student_path = (
+def _path_of_student(student_id: Any) -> ScalarSelect:
+    return (
         select(Union.path)
         .join(Student, Student.union_code == Union.code)
         .where(Student.id == student_id)
         .scalar_subquery()
     )
-    enterprise_path = (
+
+
+def _path_of_enterprise(enterprise_id: Any) -> ScalarSelect:
+    return (
         select(Union.path)
         .join(Enterprise, Enterprise.union_code == Union.code)
         .where(Enterprise.id == enterprise_id)
         .scalar_subquery()
     )
-    row = db.session.execute(select(student_path, enterprise_path)).one()
+
+
+def audit_paths_columns(student_id: Any, enterprise_id: Any) -> tuple[ScalarSelect, ScalarSelect]:
+    """Return the two union-path columns of audit_paths, to add to another read."""
+    return _path_of_student(student_id), _path_of_enterprise(enterprise_id)
+
+
+def audit_paths(student_id: int, enterprise_id: int) -> dict[str, str | None]:
+    """Return the union paths of a session's two sides, for audit entries (one query)."""
+    row = db.session.execute(select(*audit_paths_columns(student_id, enterprise_id))).one()
     return {"union_path": row[0], "other_union_path": row[1]}
 
 
-def record_change(actor: User | None, action: str, s: ServiceSession, before: dict | None) -> None:
-    """Audit a change to a session (entity "session", both unions may read it)."""
-    audit.record(
-        actor,
-        action,
-        "session",
-        s.id,
-        before=before,
-        after=snapshot(s),
-        **audit_paths(s.student_id, s.enterprise_id),
-    )
+def record_change(
+    actor: User | None,
+    action: str,
+    s: ServiceSession,
+    before: dict | None,
+    paths: dict[str, str | None] | None = None,
+) -> None:
+    """Audit a change to a session (entity "session", both unions may read it); `paths`
+    are the audit paths when the caller read them already (the scan inserts at once)."""
+    if paths is None:
+        audit.record(actor, action, "session", s.id, before=before, after=snapshot(s),
+                     **audit_paths(s.student_id, s.enterprise_id))  # fmt: skip
+    else:
+        audit.write(actor, action, "session", s.id, before=before, after=snapshot(s), **paths)
+
+
+_LOCK_STUDENT = select(Student.id).where(Student.id == bindparam("student_id")).with_for_update()
 
 
 def lock_student(student_id: int) -> None:
     """Serialise every change to one student's sessions (row lock on PostgreSQL)."""
     if db.session.get_bind().dialect.name == "sqlite":
         return  # BEGIN IMMEDIATE already serialises writers.
-    db.session.execute(select(Student.id).where(Student.id == student_id).with_for_update())
+    db.session.execute(_LOCK_STUDENT, {"student_id": student_id})
 
 
 def session_months(s: ServiceSession) -> set[str]:
@@ -91,16 +118,17 @@ def session_months(s: ServiceSession) -> set[str]:
     return set(rules.split_minutes_by_month(s.check_in_at, s.check_out_at, clock.business_tz()))
 
 
-def sync_months(s: ServiceSession, *, created: bool = False) -> None:
-    """Rewrite a session's SessionMonth rows from its times and status (R15); `created`
-    says the session was inserted in this transaction (no rows to read back)."""
+def sync_months(s: ServiceSession, *, no_rows: bool = False) -> None:
+    """Rewrite a session's SessionMonth rows from its times and status (R15); `no_rows`
+    says it has none yet: inserted in this transaction, or open until now (an open
+    session has no minutes, so no rows), and nothing needs reading back."""
     db.session.flush()  # the session needs its id
     parts: dict[str, int] = {}
     if s.check_out_at is not None:
         parts = rules.split_minutes_by_month(s.check_in_at, s.check_out_at, clock.business_tz())
     counts = s.status in COUNTING_STATUSES
     existing: dict[str, SessionMonth] = {}
-    if not created:
+    if not no_rows:
         existing = {
             row.month: row
             for row in db.session.scalars(
