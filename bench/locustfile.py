@@ -59,17 +59,26 @@ class Student:
         if (step + 1) * STEP_SECONDS - now > STEP_MARGIN:
             steps.append(step - 1)  # still valid: the API accepts the previous step (R8)
         if self.open_site is not None:
-            candidates = [(self.open_site, dict(self.sites).get(self.open_site))]
-            action = "check_out"
-        else:
-            candidates = list(self.sites)
-            action = "check_in"
-        for site_id, secret in candidates:
-            if secret is None:
-                continue
+            # Check out where they are, with whichever valid step is still unused.
+            secret = dict(self.sites).get(self.open_site)
             for s in steps:
-                if (site_id, s) not in self.used:
-                    return action, site_id, make_rotating_token(site_id, secret, s), s
+                if secret is not None and (self.open_site, s) not in self.used:
+                    return (
+                        "check_out",
+                        self.open_site,
+                        make_rotating_token(self.open_site, secret, s),
+                        s,
+                    )
+            return None
+        # Check in with the oldest valid step at a site where a newer one is still free,
+        # so that the check-out has a token of its own (one use per student, site and
+        # step: R11 token_reused); else with any free step.
+        free = [(site_id, secret, [s for s in steps if (site_id, s) not in self.used])
+                for site_id, secret in self.sites]  # fmt: skip
+        for site_id, secret, unused in sorted(free, key=lambda f: -len(f[2])):
+            if unused:
+                s = unused[-1]
+                return "check_in", site_id, make_rotating_token(site_id, secret, s), s
         return None
 
 
