@@ -48,6 +48,33 @@ def test_dashboard_filters_and_drill_down(world, login, frozen):
     assert client.get("/compliance?month=2026-99").status_code == 200
 
 
+def test_dashboard_pages_its_enterprise_table(world, login, frozen, make_student,
+                                               make_enterprise, make_agreement):  # fmt: skip
+    frozen("2026-11-16 10:00")
+    for n in range(30):
+        ent = make_enterprise("XA", name=f"分页企业{n:02d}")
+        make_agreement(make_student("XA"), ent)
+    client = login(world.sx_staff)
+
+    def rows(url):  # the table's links (the filter's options list every enterprise)
+        return text(client.get(url)).replace("</option>", "")
+
+    first = rows("/compliance")
+    # 32 enterprises in all (the world's two and these): 25 on the first page.
+    assert "分页企业00</a>" in first and "分页企业24</a>" in first
+    assert "分页企业25</a>" not in first
+    assert "第 1 / 2 页，共 32 条" in first and "page=2#enterprises" in first
+    second = rows("/compliance?page=2")
+    assert "分页企业25</a>" in second and "分页企业29</a>" in second
+    assert "分页企业00</a>" not in second
+    assert (
+        "铜川爱心制造有限公司</a>" in second
+    )  # sorted by name (code point): the world's come last
+    # Out of range or junk: the nearest page, never an error.
+    assert "分页企业29</a>" in rows("/compliance?page=99")
+    assert "分页企业00</a>" in rows("/compliance?page=abc")
+
+
 def test_dashboard_is_for_union_staff(world, login):
     assert login(world.stu_xa_user).get("/compliance").status_code == 403
     assert login(world.ent_xa_staff).get("/compliance").status_code == 403

@@ -186,6 +186,10 @@ def _count(counter: list[int], rows: Iterable[MonthRow], skip_stored: bool = Fal
             counter[0] += row.status == "met"
 
 
+# Above this many ids a subquery is cheaper than a list of bound parameters.
+MAX_LISTED_IDS = 5000
+
+
 def _count_stored(tally: dict, closed: list[str], ids: Select, today: date) -> None:
     """Count closed months: stored figures in one grouped query, the rest computed."""
     in_ids = MonthFigure.student_id.in_(ids)
@@ -211,5 +215,12 @@ def _count_stored(tally: dict, closed: list[str], ids: Select, today: date) -> N
         .having(func.count() == len(closed))
     )
     rest = select(Student.id).where(Student.id.in_(ids), Student.id.not_in(complete))
+    # Asked once (it reads every stored figure of those months); usually few or none,
+    # then handed on as a list instead of a subquery each read would evaluate again.
+    rest_ids = db.session.scalars(rest).all()
+    if not rest_ids:
+        return
+    if len(rest_ids) <= MAX_LISTED_IDS:
+        rest = select(Student.id).where(Student.id.in_(rest_ids))
     for month, rows in compute_rows_by_month(closed, rest, today=today).items():
         _count(tally[month], rows, skip_stored=True)

@@ -29,6 +29,8 @@ from .forms import CloseForm, ExemptionForm, ReopenForm, RevokeExemptionForm
 
 bp = Blueprint("compliance", __name__)
 LIST_PREVIEW = 20
+# Enterprises per page of the dashboard's table: a province has a thousand of them.
+ENTERPRISES_PER_PAGE = 25
 
 
 def _month_arg(default: str | None = None) -> str:
@@ -83,10 +85,17 @@ def dashboard():
             compliance_chart_svg(board.history[-6:], width=360, height=220, title=title, lang=lang)
         ),
     }
+    groups = board.enterprise_groups
+    pages = max(1, -(-len(groups) // ENTERPRISES_PER_PAGE))
+    page = min(max(1, _int_arg("page") or 1), pages)
+    start = (page - 1) * ENTERPRISES_PER_PAGE
     return render_template(
         "compliance/dashboard.html",
         board=board,
         charts=charts,
+        enterprises=groups[start : start + ENTERPRISES_PER_PAGE],
+        enterprise_page=page,
+        enterprises_per_page=ENTERPRISES_PER_PAGE,
         args=_filter_args(board.month, filters),
         preview=LIST_PREVIEW,
         prev_month=add_months(board.month, -1),
