@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import Select, func, select
 
 from .. import clock
+from ..agreements.models import Agreement
 from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import add_months, month_of
@@ -170,13 +171,28 @@ def rate_history(
         _count(tally[month], rows)
     todo = [m for m in wanted if m not in known]
     closes = load_closes(todo)
-    live = [m for m in todo if m not in closes]
+    live = _with_agreements([m for m in todo if m not in closes], student_ids_select)
     closed = [m for m in todo if m in closes]
     for month, rows in compute_rows_by_month(live, student_ids_select, today=today).items():
         _count(tally[month], rows)
     if closed:
         _count_stored(tally, closed, student_ids_select, today)
     return [(m, met / required if required else None) for m, (met, required) in tally.items()]
+
+
+def _with_agreements(months: list[str], ids: Select) -> list[str]:
+    """Keep the months that some agreement of the students reaches: in the others nobody
+    owes hours (no rate), e.g. the months of a 12-month chart before the programme began."""
+    if not months:
+        return []
+    first, last = db.session.execute(
+        select(func.min(Agreement.starts_on), func.max(Agreement.ends_on)).where(
+            Agreement.student_id.in_(ids)
+        )
+    ).one()
+    if first is None:
+        return []
+    return [m for m in months if month_of(first) <= m <= month_of(last)]
 
 
 def _count(counter: list[int], rows: Iterable[MonthRow], skip_stored: bool = False) -> None:
