@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sys
 import time
 import uuid
@@ -25,7 +26,7 @@ from collections import Counter, deque
 from pathlib import Path
 
 import gevent
-from locust import between, constant, events, task  # noqa: F401
+from locust import between, constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ class Student:
         self.token = row["token"]
         self.sites = [(int(s), secret) for s, secret in row["sites"]]
         self.open_site = row.get("open_site")
-        self.used: set[tuple[int, int]] = set()
+        self.used: set[tuple[int, int]] = {(site, step) for site, step in row.get("used", [])}
         self.last = 0.0
 
     def next_scan(self, now: float) -> tuple[str, int, str, int] | None:
@@ -141,10 +142,20 @@ def _report(environment, **_kwargs) -> None:
         }))  # fmt: skip
 
 
+# Scans per second per simulated user: unset = as fast as the server answers (saturation);
+# BENCH_PACE=1 = 32 students at the kiosks each scanning about once a second (latency at
+# load). The pause is random (0–2 s) so that the students do not all arrive in step.
+PACE = float(os.environ.get("BENCH_PACE") or 0)
+
+
 class ScanUser(FastHttpUser):
     """A stream of students at the kiosks: POST /api/v1/scan with real rotating tokens."""
 
-    wait_time = constant(0)
+    wait_time = between(0, 2 / PACE) if PACE else constant(0)
+
+    def on_start(self) -> None:
+        if PACE:  # paced students arrive spread out, as people do, not in one burst
+            gevent.sleep(random.uniform(0, 2 / PACE))
 
     @task
     def scan(self) -> None:
