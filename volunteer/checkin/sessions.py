@@ -55,27 +55,22 @@ def snapshot(s: ServiceSession) -> dict:
     return {k: data[k] for k in keys}
 
 
-def _path_of_student(student_id: Any) -> ScalarSelect:
-    return (
+def audit_paths_columns(student_id: Any, enterprise_id: Any) -> tuple[ScalarSelect, ScalarSelect]:
+    """Return the union paths of a session's two sides as two scalar subqueries, to read
+    alone (audit_paths) or inside another read (values or bound parameters)."""
+    student_path = (
         select(Union.path)
         .join(Student, Student.union_code == Union.code)
         .where(Student.id == student_id)
         .scalar_subquery()
     )
-
-
-def _path_of_enterprise(enterprise_id: Any) -> ScalarSelect:
-    return (
+    enterprise_path = (
         select(Union.path)
         .join(Enterprise, Enterprise.union_code == Union.code)
         .where(Enterprise.id == enterprise_id)
         .scalar_subquery()
     )
-
-
-def audit_paths_columns(student_id: Any, enterprise_id: Any) -> tuple[ScalarSelect, ScalarSelect]:
-    """Return the two union-path columns of audit_paths, to add to another read."""
-    return _path_of_student(student_id), _path_of_enterprise(enterprise_id)
+    return student_path, enterprise_path
 
 
 def audit_paths(student_id: int, enterprise_id: int) -> dict[str, str | None]:
