@@ -64,13 +64,19 @@ def plain_rows(stmt: Any) -> list[tuple]:
     cost ~2 µs each, the largest part of reading a province's students and agreements
     (bench/README.md). The statement still runs through SQLAlchemy (events, statement
     counts). Elsewhere (SQLite keeps dates as text) SQLAlchemy converts them as usual.
-    Only for columns and parameters without a TypeDecorator: none are converted here.
+    Only for columns and parameters without a TypeDecorator (refused: TypeError).
     """
+    from sqlalchemy.types import TypeDecorator
+
+    if any(isinstance(c.type, TypeDecorator) for c in stmt.selected_columns):
+        raise TypeError("plain_rows cannot convert a TypeDecorator column")
     db.session.flush()
     conn = db.session.connection()
     if conn.dialect.name != "postgresql":
         return conn.execute(stmt).all()
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    if any(isinstance(b.type, TypeDecorator) for b in compiled.binds.values()):
+        raise TypeError("plain_rows cannot convert a TypeDecorator parameter")
     result = conn.exec_driver_sql(compiled.string, compiled.params)
     try:
         return result.cursor.fetchall()
