@@ -92,6 +92,21 @@ def test_terminated_agreement_is_cut_the_day_before_its_effective_date(
     assert row_of(student, today=date(2026, 11, 2)).required_minutes == 660
 
 
+def test_an_agreement_terminated_before_the_month_names_no_enterprise(
+    world, make_student, make_agreement
+):
+    student = make_student("XA")
+    make_agreement(student, world.ent_xa, terminated_on=date(2026, 11, 1))
+    make_agreement(student, world.ent_tc, starts_on="2026-11-01")
+    # One month alone or several at once: only the enterprise of the agreement that
+    # covers part of November counts the student in its group.
+    ids = select(Student.id).where(Student.id == student.id)
+    assert row_of(student).enterprise_ids == (world.ent_tc.id,)
+    rows = services.compute_rows_by_month([OCT, NOV], ids, today=date(2026, 11, 2))
+    assert rows[NOV][0].enterprise_ids == (world.ent_tc.id,)
+    assert rows[OCT][0].enterprise_ids == (world.ent_xa.id,)
+
+
 def test_unsigned_agreement_creates_no_requirement_but_counts_as_matched(
     world, make_student, make_agreement
 ):

@@ -163,21 +163,36 @@ def rate_history(
     open months, and students a close did not store, are computed (bounded queries).
     `known` passes rows already computed for some months (e.g. the dashboard's)."""
     today = today or clock.today()
-    last_month = last_month or month_of(today)
-    wanted = [add_months(last_month, -n) for n in range(months - 1, -1, -1)]
+    wanted = _chart_months(months, last_month or month_of(today))
     known = {m: rows for m, rows in (known or {}).items() if m in wanted}
     tally = {m: [0, 0] for m in wanted}  # month → [met, required]
     for month, rows in known.items():
         _count(tally[month], rows)
-    todo = [m for m in wanted if m not in known]
-    closes = load_closes(todo)
-    live = _with_agreements([m for m in todo if m not in closes], student_ids_select)
-    closed = [m for m in todo if m in closes]
+    live, closed = _live_and_closed([m for m in wanted if m not in known], student_ids_select)
     for month, rows in compute_rows_by_month(live, student_ids_select, today=today).items():
         _count(tally[month], rows)
     if closed:
         _count_stored(tally, closed, student_ids_select, today)
     return [(m, met / required if required else None) for m, (met, required) in tally.items()]
+
+
+def live_history_months(
+    student_ids_select: Select, months: int = 12, *, last_month: str
+) -> list[str]:
+    """Return the months of rate_history's chart whose rows it would compute live (not
+    closed, reached by an agreement): a caller that computes them anyway (the dashboard)
+    loads them with its own month in one pass and passes them as `known`."""
+    return _live_and_closed(_chart_months(months, last_month), student_ids_select)[0]
+
+
+def _chart_months(months: int, last_month: str) -> list[str]:
+    return [add_months(last_month, -n) for n in range(months - 1, -1, -1)]
+
+
+def _live_and_closed(todo: list[str], ids: Select) -> tuple[list[str], list[str]]:
+    closes = load_closes(todo)
+    live = _with_agreements([m for m in todo if m not in closes], ids)
+    return live, [m for m in todo if m in closes]
 
 
 def _with_agreements(months: list[str], ids: Select) -> list[str]:

@@ -87,6 +87,9 @@ def _load_agreements(first: date, last: date, ids: Select, today: date) -> dict:
             Agreement.student_id.in_(ids),
             Agreement.starts_on <= last,
             Agreement.ends_on >= first,
+            # Not terminated before the first day (effective_end in SQL): such an agreement
+            # names no enterprise for these months, as enterprise_month_students says.
+            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > first),
             signed,
         )
     )

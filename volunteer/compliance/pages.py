@@ -19,9 +19,16 @@ from ..extensions import db
 from ..unions.models import Union
 from .closing import covering_closes
 from .exemptions import month_exemptions
-from .groups import GroupFigures, enterprise_groups, rate_history, subtree_student_ids, union_groups
+from .groups import (
+    GroupFigures,
+    enterprise_groups,
+    live_history_months,
+    rate_history,
+    subtree_student_ids,
+    union_groups,
+)
 from .models import Exemption
-from .monthrows import MonthRow, compute_month_rows, summary
+from .monthrows import MonthRow, compute_rows_by_month, summary
 from .reads import by_severity, list_compliance, parse_status, scoped_student_ids, student_month
 
 
@@ -75,7 +82,13 @@ def dashboard(
         focus = scope.get_or_404(scope.unions(actor), Union, union_code)
     focus_ids = subtree_student_ids(focus)
     ids = scoped_student_ids(actor, month, union_code=focus.code, enterprise_id=enterprise_id)
-    rows = compute_month_rows(month, ids, today=today)
+    # The chart ends with the month shown (this month for a future one). Without an
+    # enterprise filter its students are the month's: the chart's live months are loaded
+    # with the month in one pass and handed to rate_history as known rows.
+    last = min(month, month_of(today))
+    extra = [] if enterprise_id else live_history_months(focus_ids, 12, last_month=last)
+    by_month = compute_rows_by_month(sorted({month, *extra}), ids, today=today)
+    rows = by_month[month]
     listed = by_severity([r for r in rows if status is None or r.status == status])
     return Dashboard(
         month=month,
@@ -85,15 +98,9 @@ def dashboard(
         listed=listed,
         union_groups=union_groups(rows, focus),
         enterprise_groups=enterprise_groups(rows),
-        # The chart ends with the month shown (this month for a future one); the
-        # month's rows are reused when they cover the same students.
         history=rate_history(
-            focus_ids,
-            12,
-            today,
-            last_month=min(month, month_of(today)),
-            known=None if enterprise_id else {month: rows},
-        ),  # fmt: skip
+            focus_ids, 12, today, last_month=last, known=None if enterprise_id else by_month
+        ),
         coverage=coverage_warnings(today),
         closed_by=covering_closes(focus, month),
         month_over=today > month_bounds(month)[1],
