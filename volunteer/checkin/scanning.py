@@ -54,16 +54,17 @@ class ScanResult:
         return session.get("id")
 
 
-def read_token(
-    token: object, now: datetime, first_seen_at: datetime | None = None
-) -> tuple[Site, tokens.ParsedToken]:
-    """Check a token (R8): sealed by its site's secret, and fresh now or, within the
-    scan grace, when the scan page first opened it. Raises token_invalid/expired."""
+def _parse(token: object) -> tokens.ParsedToken:
     try:
-        parsed = tokens.parse_token(token)  # type: ignore[arg-type]
+        return tokens.parse_token(token)  # type: ignore[arg-type]
     except tokens.TokenError as exc:
         raise refusal(exc.code) from None
-    site = db.session.get(Site, parsed.site_id)
+
+
+def _check(site: Site | None, parsed: tokens.ParsedToken, now: datetime,
+           first_seen_at: datetime | None) -> Site:  # fmt: skip
+    """Check a parsed token against its site (R8): sealed by the site's secret, and fresh
+    now or, within the scan grace, when the scan page first opened it."""
     if site is None:
         raise refusal("token_invalid")
     try:
@@ -78,7 +79,26 @@ def read_token(
             tokens.check_token(parsed, site.secret, first_seen_at)
         except tokens.TokenError as again:
             raise refusal(again.code) from None
-    return site, parsed
+    return site
+
+
+def read_token(
+    token: object, now: datetime, first_seen_at: datetime | None = None
+) -> tuple[Site, tokens.ParsedToken]:
+    """Check a token (R8) and return its site. Raises token_invalid/expired."""
+    parsed = _parse(token)
+    return _check(db.session.get(Site, parsed.site_id), parsed, now, first_seen_at), parsed
+
+
+# The student's row lock (sessions.lock_student) and the token's site in one statement.
+# The site is read as of the statement's start even when the lock had to wait: a site is
+# only ever switched off, and a scan that started before that may still pass.
+_LOCK_WITH_SITE = (
+    select(Student.id, Site)
+    .outerjoin(Site, Site.id == bindparam("site_id"))
+    .where(Student.id == bindparam("student_id"))
+    .with_for_update(of=Student.__table__)
+)
 
 
 def inspect_token(
@@ -228,13 +248,26 @@ def record_scan(
 
 def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> ScanResult:
     now, student_id, action = attempt.at, attempt.student_id, attempt.action
-    sessions.lock_student(student_id)
+    try:
+        parsed, bad_token = _parse(token), None
+    except DomainError as exc:
+        parsed, bad_token = None, exc
+    site = None
+    if parsed is None:
+        sessions.lock_student(student_id)
+    else:
+        row = db.session.execute(
+            _LOCK_WITH_SITE, {"student_id": student_id, "site_id": parsed.site_id}
+        ).first()
+        site = row[1] if row is not None else None
     # A statement of its own after the lock: under READ COMMITTED it sees the answer a
     # concurrent request with the same nonce committed while this one waited.
     stored = _stored_answer(student_id, nonce)
     if stored is not None:
         return stored
-    site, parsed = read_token(token, now, first_seen_at)
+    if parsed is None:
+        raise bad_token
+    site = _check(site, parsed, now, first_seen_at)
     attempt.site_id, attempt.token_kind = site.id, parsed.kind
     if not site.is_active:
         raise refusal("site_inactive")
