@@ -91,14 +91,25 @@ def read_token(
 
 
 # The student's row lock (sessions.lock_student) and the token's site in one statement.
-# The site is read as of the statement's start even when the lock had to wait: a site is
-# only ever switched off, and a scan that started before that may still pass.
+# The site is read as of the statement's start even when the lock had to wait: a site
+# switched off meanwhile lets that one scan through, as it would have a moment earlier.
 _LOCK_WITH_SITE = (
     select(Student.id, Site)
     .outerjoin(Site, Site.id == bindparam("site_id"))
     .where(Student.id == bindparam("student_id"))
     .with_for_update(of=Student.__table__)
 )
+
+
+def _lock_with_site(student_id: int, parsed: tokens.ParsedToken | None) -> Site | None:
+    """Take the student's lock and read the parsed token's site (None if there is none)."""
+    if parsed is None:
+        sessions.lock_student(student_id)
+        return None
+    row = db.session.execute(
+        _LOCK_WITH_SITE, {"student_id": student_id, "site_id": parsed.site_id}
+    ).first()
+    return row[1] if row is not None else None
 
 
 def inspect_token(
@@ -252,14 +263,7 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
         parsed, bad_token = _parse(token), None
     except DomainError as exc:
         parsed, bad_token = None, exc
-    site = None
-    if parsed is None:
-        sessions.lock_student(student_id)
-    else:
-        row = db.session.execute(
-            _LOCK_WITH_SITE, {"student_id": student_id, "site_id": parsed.site_id}
-        ).first()
-        site = row[1] if row is not None else None
+    site = _lock_with_site(student_id, parsed)
     # A statement of its own after the lock: under READ COMMITTED it sees the answer a
     # concurrent request with the same nonce committed while this one waited.
     stored = _stored_answer(student_id, nonce)
