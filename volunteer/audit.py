@@ -90,9 +90,18 @@ def _client_ip() -> str | None:
         return None
 
 
-def _values(actor: Any, action: str, entity: str, entity_id: Any, before: dict[str, Any] | None,
-            after: dict[str, Any] | None, union_path: str | None,
-            other_union_path: str | None) -> dict[str, Any]:  # fmt: skip
+def _values(
+    actor: Any,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    union_path: str | None = None,
+    other_union_path: str | None = None,
+) -> dict[str, Any]:
+    """Return the column values of an audit entry (secrets dropped from before/after)."""
     if entity not in ENTITIES:
         raise ValueError(f"unknown audit entity {entity!r}")
     return dict(
@@ -110,38 +119,17 @@ def _values(actor: Any, action: str, entity: str, entity_id: Any, before: dict[s
     )
 
 
-def record(
-    actor: Any,
-    action: str,
-    entity: str,
-    entity_id: Any,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    union_path: str | None = None,
-    other_union_path: str | None = None,
-) -> AuditEntry:
-    """Add an audit entry to the current transaction (the service commits it)."""
-    entry = AuditEntry(**_values(actor, action, entity, entity_id, before, after, union_path,
-                                 other_union_path))  # fmt: skip
+def record(actor: Any, action: str, entity: str, entity_id: Any, **fields: Any) -> AuditEntry:
+    """Add an audit entry to the current transaction (the service commits it); `fields`
+    are _values' before, after, union_path and other_union_path."""
+    entry = AuditEntry(**_values(actor, action, entity, entity_id, **fields))
     db.session.add(entry)
     return entry
 
 
-def write(
-    actor: Any,
-    action: str,
-    entity: str,
-    entity_id: Any,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    union_path: str | None = None,
-    other_union_path: str | None = None,
-) -> None:
-    """Insert an audit entry in the current transaction at once, as one INSERT without
-    the unit of work (the scan's hot path); the service still commits it with the rest."""
+def write(actor: Any, action: str, entity: str, entity_id: Any, **fields: Any) -> None:
+    """Like record, but inserted at once as one INSERT without the unit of work (the
+    scan's hot path); the service still commits it with the rest."""
     db.session.flush()
-    values = _values(actor, action, entity, entity_id, before, after, union_path,
-                     other_union_path)  # fmt: skip
+    values = _values(actor, action, entity, entity_id, **fields)
     db.session.connection().execute(AuditEntry.__table__.insert(), values)

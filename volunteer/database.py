@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
 
@@ -66,8 +67,6 @@ def plain_rows(stmt: Any) -> list[tuple]:
     counts). Elsewhere (SQLite keeps dates as text) SQLAlchemy converts them as usual.
     Only for columns and parameters without a TypeDecorator (refused: TypeError).
     """
-    from sqlalchemy.types import TypeDecorator
-
     if any(isinstance(c.type, TypeDecorator) for c in stmt.selected_columns):
         raise TypeError("plain_rows cannot convert a TypeDecorator column")
     db.session.flush()

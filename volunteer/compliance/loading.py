@@ -51,7 +51,7 @@ def _load_minutes(months: list[str], ids: Select) -> dict:
         return func.sum(case((SessionMonth.status == status, SessionMonth.minutes), else_=0))
 
     # Pivoted in SQL: one row per student-month instead of one per status.
-    rows = _rows(
+    rows = plain_rows(
         select(SessionMonth.student_id, SessionMonth.month, total("confirmed"), total("pending"))
         .where(
             SessionMonth.student_id.in_(ids),
@@ -74,7 +74,7 @@ def _load_agreements(first: date, last: date, ids: Select, today: date) -> dict:
         and_(Agreement.student_signed_at.is_not(None), Agreement.enterprise_signed_at.is_not(None)),
         and_(Agreement.paper_signed_on.is_not(None), Agreement.paper_signed_on <= today),
     )
-    rows = _rows(
+    rows = plain_rows(
         select(
             Agreement.student_id,
             Agreement.enterprise_id,
@@ -124,13 +124,13 @@ def _load_students(ids: Select) -> list[tuple]:
         )
         .exists()
     )
-    rows = _rows(
+    rows = plain_rows(
         select(Student.id, Student.name, Student.union_code, Student.phone, matched)
         .where(Student.id.in_(ids))
         .order_by(Student.id)
     )
     # Unions are few: their paths come in one small query instead of a join per row.
-    paths = dict(_rows(select(Union.code, Union.path)))
+    paths = dict(plain_rows(select(Union.code, Union.path)))
     return [
         (sid, name, code, phone, paths.get(code, ""), bool(has))
         for sid, name, code, phone, has in rows
@@ -139,7 +139,7 @@ def _load_students(ids: Select) -> list[tuple]:
 
 def _load_exemptions(months: list[str], ids: Select) -> dict:
     """Return {month: {student_id: (minutes, whole)}} of the approved exemptions."""
-    rows = _rows(
+    rows = plain_rows(
         select(Exemption.student_id, Exemption.month, Exemption.minutes).where(
             Exemption.student_id.in_(ids),
             Exemption.month.in_(months),
@@ -155,7 +155,7 @@ def _load_exemptions(months: list[str], ids: Select) -> dict:
 
 def load_closes(months: list[str]) -> dict[str, set[str]]:
     """Return {month: codes of the unions that closed it} for some months."""
-    rows = _rows(
+    rows = plain_rows(
         select(MonthClose.month, MonthClose.union_code).where(
             MonthClose.month.in_(months), MonthClose.closed_at.is_not(None)
         )
@@ -168,7 +168,7 @@ def load_closes(months: list[str]) -> dict[str, set[str]]:
 
 def _load_figures(months: list[str], ids: Select) -> dict:
     """Return {month: {student_id: (gross, required, confirmed, pending, exempt, status)}}."""
-    rows = _rows(
+    rows = plain_rows(
         select(
             MonthFigure.student_id,
             MonthFigure.month,
@@ -184,12 +184,6 @@ def _load_figures(months: list[str], ids: Select) -> dict:
     for row in rows:
         out[row[1]][row[0]] = row[2:]
     return out
-
-
-def _rows(stmt: Select) -> list:
-    """Run a read as plain tuples: at province scale, ORM or Row processing costs more
-    than the queries (pending changes are flushed first)."""
-    return plain_rows(stmt)
 
 
 def load_inputs(months: list[str], ids: Select, today: date, use_stored: bool) -> MonthInputs:

@@ -121,7 +121,6 @@ class _Month:
         self._closed_paths: dict[str, bool] = {}
         # Most students of a cohort share their agreement dates: compute those once.
         self._span_cache: dict[tuple, tuple[int, int]] = {}
-        self._spans_alive = inputs.agreements  # keeps the ids of the cache's keys valid
 
     def is_closed(self, path: str) -> bool:
         """Tell whether a union path lies under a union that closed this month."""
@@ -138,7 +137,7 @@ class _Month:
     def span_figures(self, spans: tuple[AgreementSpan, ...], closed: bool) -> tuple[int, int]:
         """Return (gross minutes, allowed days left) of a set of spans."""
         # Keyed by identity: loading shares one object per distinct span, and they live
-        # as long as this context, so no dataclass hash is computed per student.
+        # in self.inputs as long as this context, so no dataclass hash per student.
         key = (*map(id, spans), closed)
         found = self._span_cache.get(key)
         if found is None:
