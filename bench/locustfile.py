@@ -74,8 +74,10 @@ class Student:
         # Check in with the oldest valid step at a site where a newer one is still free,
         # so that the check-out has a token of its own (one use per student, site and
         # step: R11 token_reused); else with any free step.
-        free = [(site_id, secret, [s for s in steps if (site_id, s) not in self.used])
-                for site_id, secret in self.sites]  # fmt: skip
+        free = [
+            (site_id, secret, [s for s in steps if (site_id, s) not in self.used])
+            for site_id, secret in self.sites
+        ]
         for site_id, secret, unused in sorted(free, key=lambda f: -len(f[2])):
             if unused:
                 s = unused[-1]
@@ -134,12 +136,16 @@ def scheduler() -> Scheduler:
 def _report(environment, **_kwargs) -> None:
     out = os.environ.get("BENCH_SCAN_REPORT")
     if out and _scheduler is not None:
-        Path(out).write_text(json.dumps({
-            "outcomes": dict(_scheduler.outcomes),
-            "starved_seconds": round(_scheduler.starved_s, 2),
-            "starved_waits": _scheduler.starved_n,
-            "pool": len(_scheduler.queue),
-        }))  # fmt: skip
+        Path(out).write_text(
+            json.dumps(
+                {
+                    "outcomes": dict(_scheduler.outcomes),
+                    "starved_seconds": round(_scheduler.starved_s, 2),
+                    "starved_waits": _scheduler.starved_n,
+                    "pool": len(_scheduler.queue),
+                }
+            )
+        )
 
 
 # Scans per second per simulated user: unset = as fast as the server answers (saturation);
@@ -169,8 +175,9 @@ class ScanUser(FastHttpUser):
     def _post(self, sched, st, action, site_id, token, step) -> None:
         body = {"token": token, "action": action, "nonce": uuid.uuid4().hex}
         headers = {"Authorization": f"Bearer {st.token}"}
-        with self.client.post("/api/v1/scan", json=body, headers=headers,
-                              name=f"scan {action}", catch_response=True) as resp:  # fmt: skip
+        with self.client.post(
+            "/api/v1/scan", json=body, headers=headers, name=f"scan {action}", catch_response=True
+        ) as resp:
             code = resp.status_code
             try:
                 data = resp.json()

@@ -27,7 +27,13 @@ BIG_ENTERPRISE_ID = 1
 
 # (code, name, share of students, ID area code, universities)
 CITIES = [
-    ("XA", "西安市总工会", 30, "610102", ["西北大学", "西安交通大学", "西北工业大学", "陕西师范大学", "长安大学"]),
+    (
+        "XA",
+        "西安市总工会",
+        30,
+        "610102",
+        ["西北大学", "西安交通大学", "西北工业大学", "陕西师范大学", "长安大学"],
+    ),
     ("BJ", "宝鸡市总工会", 8, "610302", ["宝鸡文理学院"]),
     ("XY", "咸阳市总工会", 9, "610402", ["咸阳师范学院", "陕西中医药大学"]),
     ("WN", "渭南市总工会", 9, "610502", ["渭南师范学院"]),
@@ -39,11 +45,21 @@ CITIES = [
     ("TC", "铜川市总工会", 4, "610202", ["铜川职业技术学院"]),
     ("YLQ", "杨凌示范区总工会", 5, "610403", ["西北农林科技大学"]),
     ("HC", "韩城市总工会", 4, "610581", ["渭南师范学院"]),
-]  # fmt: skip
+]
 CITY_NAMES = {
-    "XA": "西安", "BJ": "宝鸡", "XY": "咸阳", "WN": "渭南", "HZ": "汉中", "YL": "榆林",
-    "YA": "延安", "AK": "安康", "SL": "商洛", "TC": "铜川", "YLQ": "杨凌", "HC": "韩城",
-}  # fmt: skip
+    "XA": "西安",
+    "BJ": "宝鸡",
+    "XY": "咸阳",
+    "WN": "渭南",
+    "HZ": "汉中",
+    "YL": "榆林",
+    "YA": "延安",
+    "AK": "安康",
+    "SL": "商洛",
+    "TC": "铜川",
+    "YLQ": "杨凌",
+    "HC": "韩城",
+}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫宇浩然子涵欣怡梓轩一诺雨泽思远佳琪晨阳博文嘉怡俊杰"
 MAJORS = [
@@ -62,31 +78,128 @@ INDUSTRIES = ["制造业", "信息技术", "零售", "医疗卫生", "教育", "
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "unions": ("code", "name", "parent_code", "path", "created_at"),
-    "enterprises": ("id", "name", "credit_code", "union_code", "city", "industry", "address",
-                    "capacity", "contact_name", "contact_phone", "created_at", "updated_at"),
-    "sites": ("id", "enterprise_id", "name", "address", "latitude", "longitude", "radius_m",
-              "is_active", "secret", "secret_rotated_at", "created_at"),
-    "students": ("id", "name", "id_number_cipher", "id_key_id", "id_number_hash",
-                 "id_number_masked", "phone", "university", "university_city", "major",
-                 "enrollment_year", "home_city", "union_code", "family_hardship", "created_at",
-                 "updated_at"),
+    "enterprises": (
+        "id",
+        "name",
+        "credit_code",
+        "union_code",
+        "city",
+        "industry",
+        "address",
+        "capacity",
+        "contact_name",
+        "contact_phone",
+        "created_at",
+        "updated_at",
+    ),
+    "sites": (
+        "id",
+        "enterprise_id",
+        "name",
+        "address",
+        "latitude",
+        "longitude",
+        "radius_m",
+        "is_active",
+        "secret",
+        "secret_rotated_at",
+        "created_at",
+    ),
+    "students": (
+        "id",
+        "name",
+        "id_number_cipher",
+        "id_key_id",
+        "id_number_hash",
+        "id_number_masked",
+        "phone",
+        "university",
+        "university_city",
+        "major",
+        "enrollment_year",
+        "home_city",
+        "union_code",
+        "family_hardship",
+        "created_at",
+        "updated_at",
+    ),
     "aid_records": ("id", "student_id", "year", "amount_yuan", "category", "note", "created_at"),
-    "users": ("id", "username", "password_hash", "role", "name", "union_code", "enterprise_id",
-              "student_id", "must_change_password", "is_enabled", "password_version",
-              "created_at", "password_changed_at", "last_login_at"),
-    "agreements": ("id", "student_id", "enterprise_id", "kind", "starts_on", "ends_on",
-                   "monthly_hours", "allow_workdays", "student_signed_at", "enterprise_signed_at",
-                   "paper_signed_on", "terminated_on", "termination_reason", "terminated_at",
-                   "created_by_id", "created_at"),
-    "service_sessions": ("id", "student_id", "enterprise_id", "site_id", "agreement_id",
-                         "check_in_at", "check_out_at", "status", "flags", "reason", "minutes",
-                         "distance_m", "latitude", "longitude", "accuracy_m", "decided_at",
-                         "decided_by_id", "created_at", "updated_at"),
-    "session_months": ("id", "session_id", "student_id", "enterprise_id", "agreement_id",
-                       "month", "minutes", "status"),
-    "exemptions": ("id", "student_id", "month", "minutes", "reason", "created_by_id",
-                   "created_at", "revoked_at"),
-}  # fmt: skip
+    "users": (
+        "id",
+        "username",
+        "password_hash",
+        "role",
+        "name",
+        "union_code",
+        "enterprise_id",
+        "student_id",
+        "must_change_password",
+        "is_enabled",
+        "password_version",
+        "created_at",
+        "password_changed_at",
+        "last_login_at",
+    ),
+    "agreements": (
+        "id",
+        "student_id",
+        "enterprise_id",
+        "kind",
+        "starts_on",
+        "ends_on",
+        "monthly_hours",
+        "allow_workdays",
+        "student_signed_at",
+        "enterprise_signed_at",
+        "paper_signed_on",
+        "terminated_on",
+        "termination_reason",
+        "terminated_at",
+        "created_by_id",
+        "created_at",
+    ),
+    "service_sessions": (
+        "id",
+        "student_id",
+        "enterprise_id",
+        "site_id",
+        "agreement_id",
+        "check_in_at",
+        "check_out_at",
+        "status",
+        "flags",
+        "reason",
+        "minutes",
+        "distance_m",
+        "latitude",
+        "longitude",
+        "accuracy_m",
+        "decided_at",
+        "decided_by_id",
+        "created_at",
+        "updated_at",
+    ),
+    "session_months": (
+        "id",
+        "session_id",
+        "student_id",
+        "enterprise_id",
+        "agreement_id",
+        "month",
+        "minutes",
+        "status",
+    ),
+    "exemptions": (
+        "id",
+        "student_id",
+        "month",
+        "minutes",
+        "reason",
+        "created_by_id",
+        "created_at",
+        "revoked_at",
+    ),
+}
 # Load order respects the foreign keys.
 TABLES = tuple(COLUMNS)
 
@@ -218,11 +331,21 @@ class Province:
             capacity = max(10, int(members.get(eid, 0) * 1.2) + 5)
             body = f"916100{eid:011d}"
             credit = body + uscc.calc_check_digit(body)
-            name = ("西安星火集团" if eid == self.big_id else
-                    f"{CITY_NAMES[city]}爱心企业{eid}号")  # fmt: skip
-            yield (eid, name, credit, city, CITY_NAMES[city], self.rng.choice(INDUSTRIES),
-                   f"{CITY_NAMES[city]}市某路{eid}号", capacity, "联系人", f"139{eid:08d}",
-                   self.created, self.created)  # fmt: skip
+            name = "西安星火集团" if eid == self.big_id else f"{CITY_NAMES[city]}爱心企业{eid}号"
+            yield (
+                eid,
+                name,
+                credit,
+                city,
+                CITY_NAMES[city],
+                self.rng.choice(INDUSTRIES),
+                f"{CITY_NAMES[city]}市某路{eid}号",
+                capacity,
+                "联系人",
+                f"139{eid:08d}",
+                self.created,
+                self.created,
+            )
 
     def sites(self) -> Iterator[tuple]:
         sid = 0
@@ -234,8 +357,19 @@ class Province:
             for k in range(count):
                 sid += 1
                 self.enterprise_sites[eid].append(sid)
-                yield (sid, eid, f"{k + 1}号服务点", None, None, None, None, True,
-                       secrets.token_urlsafe(32), None, self.created)  # fmt: skip
+                yield (
+                    sid,
+                    eid,
+                    f"{k + 1}号服务点",
+                    None,
+                    None,
+                    None,
+                    None,
+                    True,
+                    secrets.token_urlsafe(32),
+                    None,
+                    self.created,
+                )
 
     def students(self) -> Iterator[tuple]:
         cipher = IdCipher(self.plan.id_key)
@@ -255,16 +389,37 @@ class Province:
                 + rng.choice(GIVEN)
                 + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
             )
-            yield (sid, name, text, key_id, cipher.lookup_hash(number), mask_id_number(number),
-                   f"13{sid:09d}", rng.choice(unis[city]), CITY_NAMES[city], rng.choice(MAJORS),
-                   2022 + sid % 4, CITY_NAMES[rng.choice(self.cities)], city, None,
-                   self.created, self.created)  # fmt: skip
+            yield (
+                sid,
+                name,
+                text,
+                key_id,
+                cipher.lookup_hash(number),
+                mask_id_number(number),
+                f"13{sid:09d}",
+                rng.choice(unis[city]),
+                CITY_NAMES[city],
+                rng.choice(MAJORS),
+                2022 + sid % 4,
+                CITY_NAMES[rng.choice(self.cities)],
+                city,
+                None,
+                self.created,
+                self.created,
+            )
 
     def aid_records(self) -> Iterator[tuple]:
         for sid in range(1, self.plan.students + 1):
             key = self.rng.random() < 0.2
-            yield (sid, sid, self.today.year - (self.today.month < 9), 5000 if key else 3000,
-                   "key_university" if key else "regular", None, self.created)  # fmt: skip
+            yield (
+                sid,
+                sid,
+                self.today.year - (self.today.month < 9),
+                5000 if key else 3000,
+                "key_university" if key else "regular",
+                None,
+                self.created,
+            )
 
     def users(self) -> Iterator[tuple]:
         h, c = self.plan.password_hash, self.created
@@ -287,17 +442,59 @@ class Province:
         )
         for code, name, *_ in CITIES:
             uid += 1
-            yield (uid, f"{code.lower()}_staff", h, "union_staff", f"{name}工作人员", code,
-                   None, None, False, True, 1, c, c, None)  # fmt: skip
+            yield (
+                uid,
+                f"{code.lower()}_staff",
+                h,
+                "union_staff",
+                f"{name}工作人员",
+                code,
+                None,
+                None,
+                False,
+                True,
+                1,
+                c,
+                c,
+                None,
+            )
         for eid in self.enterprise_city:
             uid += 1
             self.enterprise_staff[eid] = uid
-            yield (uid, f"ent_{eid}", h, "enterprise_staff", f"企业管理员{eid}", None, eid,
-                   None, False, True, 1, c, c, None)  # fmt: skip
+            yield (
+                uid,
+                f"ent_{eid}",
+                h,
+                "enterprise_staff",
+                f"企业管理员{eid}",
+                None,
+                eid,
+                None,
+                False,
+                True,
+                1,
+                c,
+                c,
+                None,
+            )
         self.student_user_base = uid
         for sid in range(1, self.plan.students + 1):
-            yield (uid + sid, f"s{sid:06d}", h, "student", f"学生{sid}", None, None, sid,
-                   False, True, 1, c, c, None)  # fmt: skip
+            yield (
+                uid + sid,
+                f"s{sid:06d}",
+                h,
+                "student",
+                f"学生{sid}",
+                None,
+                None,
+                sid,
+                False,
+                True,
+                1,
+                c,
+                c,
+                None,
+            )
 
     # -- helpers -----------------------------------------------------------------
     def midnight(self, d: date) -> datetime:

@@ -17,9 +17,20 @@ _MIN = timedelta(minutes=1)
 _LOCAL = timedelta(hours=8)
 
 
-def _agreement(p: Province, aid: int, sid: int, eid: int, starts: date, ends: date, *,
-               kind: str = "volunteer", hours: int = 24, workdays: bool = False,
-               signed: bool = True, terminated_on: date | None = None) -> tuple:  # fmt: skip
+def _agreement(
+    p: Province,
+    aid: int,
+    sid: int,
+    eid: int,
+    starts: date,
+    ends: date,
+    *,
+    kind: str = "volunteer",
+    hours: int = 24,
+    workdays: bool = False,
+    signed: bool = True,
+    terminated_on: date | None = None,
+) -> tuple:
     from bench.province import _Agreement
 
     signed_at = p.midnight(starts - timedelta(days=7)) + timedelta(hours=2) if signed else None
@@ -29,9 +40,24 @@ def _agreement(p: Province, aid: int, sid: int, eid: int, starts: date, ends: da
     term_at = p.midnight(terminated_on) if terminated_on else None
     staff = 2 + p.cities.index(p.student_city[sid - 1])
     created = min(signed_at or p.now_naive, p.now_naive) - timedelta(days=1)
-    return (aid, sid, eid, kind, starts, ends, hours, workdays, signed_at, signed_at,
-            None, terminated_on, "学生毕业离校" if terminated_on else None, term_at,
-            staff, created)  # fmt: skip
+    return (
+        aid,
+        sid,
+        eid,
+        kind,
+        starts,
+        ends,
+        hours,
+        workdays,
+        signed_at,
+        signed_at,
+        None,
+        terminated_on,
+        "学生毕业离校" if terminated_on else None,
+        term_at,
+        staff,
+        created,
+    )
 
 
 def agreement_rows(p: Province) -> Iterator[tuple]:
@@ -46,8 +72,9 @@ def agreement_rows(p: Province) -> Iterator[tuple]:
         aid += 1
         if sid in p.scan_range:
             # Internships allow workdays: any day of the bench is an allowed day (R4).
-            yield _agreement(p, aid, sid, eid, start, ends, kind="internship", hours=40,
-                             workdays=True)  # fmt: skip
+            yield _agreement(
+                p, aid, sid, eid, start, ends, kind="internship", hours=40, workdays=True
+            )
             continue
         if sid in p.big_range:
             yield _agreement(p, aid, sid, eid, start, ends)
@@ -152,9 +179,29 @@ def session_rows(p: Province, emit_session: Emit, emit_month: Emit) -> None:
                     if status in ("confirmed", "rejected"):
                         decided = min(end + timedelta(hours=rng.randrange(1, 72)), now - _MIN)
                         decider = staff
-                emit_session((sess_id, a.student_id, a.enterprise_id, rng.choice(sites), a.id,
-                              start, end, status, flags, reason, minutes, None, None, None,
-                              None, decided, decider, start, decided or end))  # fmt: skip
+                emit_session(
+                    (
+                        sess_id,
+                        a.student_id,
+                        a.enterprise_id,
+                        rng.choice(sites),
+                        a.id,
+                        start,
+                        end,
+                        status,
+                        flags,
+                        reason,
+                        minutes,
+                        None,
+                        None,
+                        None,
+                        None,
+                        decided,
+                        decider,
+                        start,
+                        decided or end,
+                    )
+                )
                 # As the app's sync_months: every month touched, 0 unless the status counts.
                 if (start + _LOCAL).month == (end + _LOCAL).month:
                     parts = {m: minutes}
@@ -163,8 +210,18 @@ def session_rows(p: Province, emit_session: Emit, emit_month: Emit) -> None:
                 counts = status in ("confirmed", "pending")
                 for month, part in parts.items():
                     month_id += 1
-                    emit_month((month_id, sess_id, a.student_id, a.enterprise_id, a.id, month,
-                                part if counts else 0, status))  # fmt: skip
+                    emit_month(
+                        (
+                            month_id,
+                            sess_id,
+                            a.student_id,
+                            a.enterprise_id,
+                            a.id,
+                            month,
+                            part if counts else 0,
+                            status,
+                        )
+                    )
     sess_id = _open_sessions(p, emit_session, sess_id)
     p.counts["service_sessions"] = sess_id
     p.counts["session_months"] = month_id
@@ -183,9 +240,29 @@ def _open_sessions(p: Province, emit_session: Emit, sess_id: int) -> int:
         if not cal.is_allowed(local_day, a.allow_workdays):
             continue
         sess_id += 1
-        emit_session((sess_id, a.student_id, a.enterprise_id, p.enterprise_sites[a.enterprise_id][0],
-                      a.id, start, None, "open", "", None, 0, None, None, None, None, None, None,
-                      start, start))  # fmt: skip
+        emit_session(
+            (
+                sess_id,
+                a.student_id,
+                a.enterprise_id,
+                p.enterprise_sites[a.enterprise_id][0],
+                a.id,
+                start,
+                None,
+                "open",
+                "",
+                None,
+                0,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                start,
+                start,
+            )
+        )
     return sess_id
 
 

@@ -110,11 +110,13 @@ def redis_available() -> bool:
 def server_env(meta: dict, ratelimit: bool) -> dict:
     """Return the environment of the app under test."""
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": meta["url"],
-        "SECRET_KEY": "bench-secret-key",
-        "ID_ENCRYPTION_KEY": meta["plan"]["id_key"],
-    })  # fmt: skip
+    env.update(
+        {
+            "DATABASE_URL": meta["url"],
+            "SECRET_KEY": "bench-secret-key",
+            "ID_ENCRYPTION_KEY": meta["plan"]["id_key"],
+        }
+    )
     env.pop("VOLUNTEER_CLOCK_FILE", None)
     if ratelimit:
         env["RATELIMIT_STORAGE_URI"] = REDIS_URL
@@ -131,12 +133,26 @@ def start_server(meta: dict, workers: int, ratelimit: bool) -> tuple[subprocess.
     base = f"http://127.0.0.1:{port}"
     log = open(RESULTS / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "app:app", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--worker-class", "sync", "--backlog", "2048",
-         "--timeout", "60"],
-        cwd=ROOT, env=server_env(meta, ratelimit), stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(BIN / "gunicorn"),
+            "app:app",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=server_env(meta, ratelimit),
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
-    )  # fmt: skip
+    )
     _children.append(proc)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -176,8 +192,9 @@ def fetch_tokens(base: str, meta: dict, count: int, budget_s: float = 300) -> di
     def login(username: str) -> tuple[str, str | None]:
         if time.time() > deadline:
             return username, None
-        r = session.post(base + "/api/v1/tokens", json={"username": username, "password": PASSWORD},
-                         timeout=30)  # fmt: skip
+        r = session.post(
+            base + "/api/v1/tokens", json={"username": username, "password": PASSWORD}, timeout=30
+        )
         return username, r.json()["token"] if r.status_code == 201 else None
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -195,9 +212,11 @@ def write_pool(meta: dict, tokens: dict[str, str], path: Path, limit: int) -> in
     rows = [r for r in meta["scan_pool"] if r["username"] in tokens][:limit]
     with psycopg.connect(seeding._libpq(meta["url"])) as conn:
         secrets = dict(conn.execute("SELECT id, secret FROM sites WHERE is_active").fetchall())
-        open_at = dict(conn.execute(
-            "SELECT student_id, site_id FROM service_sessions WHERE status = 'open'"
-        ).fetchall())  # fmt: skip
+        open_at = dict(
+            conn.execute(
+                "SELECT student_id, site_id FROM service_sessions WHERE status = 'open'"
+            ).fetchall()
+        )
         # Token steps still valid that an earlier run used (R11 would refuse them again).
         used: dict[int, list] = {}
         recent = int(time.time() // STEP_SECONDS) - 2
@@ -206,11 +225,15 @@ def write_pool(meta: dict, tokens: dict[str, str], path: Path, limit: int) -> in
         ):
             used.setdefault(sid, []).append([site, step])
     pool = [
-        {"student_id": r["student_id"], "token": tokens[r["username"]],
-         "sites": [[s, secrets[s]] for s in r["site_ids"] if s in secrets],
-         "open_site": open_at.get(r["student_id"]), "used": used.get(r["student_id"], [])}
+        {
+            "student_id": r["student_id"],
+            "token": tokens[r["username"]],
+            "sites": [[s, secrets[s]] for s in r["site_ids"] if s in secrets],
+            "open_site": open_at.get(r["student_id"]),
+            "used": used.get(r["student_id"], []),
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
     path.write_text(json.dumps(pool))
     return len(pool)
 
@@ -255,27 +278,62 @@ class CpuMeter:
     @staticmethod
     def spent(before: dict, after: dict) -> dict[str, float]:
         """Return CPU seconds per group between two samples (new processes count whole)."""
-        return {g: sum(v - before.get(g, {}).get(pid, 0.0) for pid, v in after[g].items())
-                for g in after}  # fmt: skip
+        return {
+            g: sum(v - before.get(g, {}).get(pid, 0.0) for pid, v in after[g].items())
+            for g in after
+        }
 
 
-def run_locust(user_class: str, base: str, users: int, seconds: int, tag: str, env: dict,
-               meter: CpuMeter | None = None) -> dict:  # fmt: skip
+def run_locust(
+    user_class: str,
+    base: str,
+    users: int,
+    seconds: int,
+    tag: str,
+    env: dict,
+    meter: CpuMeter | None = None,
+) -> dict:
     """Run Locust headless for `seconds` and return the aggregated figures."""
     before = meter.sample() if meter else None
     prefix = RESULTS / f"locust_{tag}"
-    cmd = [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-           "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", base,
-           "--csv", str(prefix), "--only-summary", "--stop-timeout", "5",
-           "--loglevel", "WARNING", user_class]  # fmt: skip
+    cmd = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{seconds}s",
+        "--host",
+        base,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "5",
+        "--loglevel",
+        "WARNING",
+        user_class,
+    ]
     with open(RESULTS / f"locust_{tag}.log", "w") as log:
-        subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-                       timeout=seconds + 120, check=False)  # fmt: skip
+        subprocess.run(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=seconds + 120,
+            check=False,
+        )
     stats = read_stats(Path(f"{prefix}_stats.csv"))
     if meter and stats["requests"]:
         spent = CpuMeter.spent(before, meter.sample())
-        stats["cpu_ms_per_request"] = {g: round(v * 1000 / stats["requests"], 2)
-                                       for g, v in spent.items()}  # fmt: skip
+        stats["cpu_ms_per_request"] = {
+            g: round(v * 1000 / stats["requests"], 2) for g, v in spent.items()
+        }
     return stats
 
 
@@ -289,12 +347,19 @@ def read_stats(path: Path) -> dict:
         return float(agg[key] or 0)
 
     return {
-        "requests": int(num("Request Count")), "failures": int(num("Failure Count")),
-        "rps": round(num("Requests/s"), 1), "p50": num("50%"), "p95": num("95%"),
-        "p99": num("99%"), "avg": round(num("Average Response Time"), 1),
-        "by_name": {n: {"requests": int(r["Request Count"]), "p50": r["50%"], "p99": r["99%"]}
-                    for n, r in rows.items() if n != "Aggregated"},
-    }  # fmt: skip
+        "requests": int(num("Request Count")),
+        "failures": int(num("Failure Count")),
+        "rps": round(num("Requests/s"), 1),
+        "p50": num("50%"),
+        "p95": num("95%"),
+        "p99": num("99%"),
+        "avg": round(num("Average Response Time"), 1),
+        "by_name": {
+            n: {"requests": int(r["Request Count"]), "p50": r["50%"], "p99": r["99%"]}
+            for n, r in rows.items()
+            if n != "Aggregated"
+        },
+    }
 
 
 def scan_benchmark(meta: dict, args: argparse.Namespace) -> dict:
@@ -305,12 +370,15 @@ def scan_benchmark(meta: dict, args: argparse.Namespace) -> dict:
         tokens = fetch_tokens(base, meta, args.pool)
         pool_path = RESULTS / "pool.json"
         n = write_pool(meta, tokens, pool_path, args.pool)
-        print(f"pool: {n} students; server: gunicorn {args.workers} sync workers, "
-              f"rate limits {'on (Redis)' if ratelimit else 'off'}")  # fmt: skip
+        print(
+            f"pool: {n} students; server: gunicorn {args.workers} sync workers, "
+            f"rate limits {'on (Redis)' if ratelimit else 'off'}"
+        )
         env = {"BENCH_POOL": str(pool_path), "BENCH_SCAN_REPORT": str(RESULTS / "scan_report.json")}
         meter = CpuMeter(proc, meta["url"].rsplit("/", 1)[1])
-        ceiling = run_locust("HealthUser", base, args.users, args.ceiling_seconds, "ceiling", env,
-                             meter)  # fmt: skip
+        ceiling = run_locust(
+            "HealthUser", base, args.users, args.ceiling_seconds, "ceiling", env, meter
+        )
         ceiling["load_avg_1m"] = round(os.getloadavg()[0], 2)
         print(f"ceiling /healthz: {ceiling['rps']} req/s, p99 {ceiling['p99']} ms")
         scan = run_locust("ScanUser", base, args.users, args.scan_seconds, "scan", env, meter)
@@ -320,19 +388,34 @@ def scan_benchmark(meta: dict, args: argparse.Namespace) -> dict:
         print(f"scan: {scan['rps']} req/s, p99 {scan['p99']} ms, failures {scan['failures']}")
         # The same students at a human pace: each scans once a second (latency, not capacity).
         write_pool(meta, tokens, pool_path, args.pool)  # where the saturated run left them
-        paced = run_locust("ScanUser", base, args.users, args.scan_seconds, "paced",
-                           {**env, "BENCH_PACE": "1"}, meter)  # fmt: skip
+        paced = run_locust(
+            "ScanUser",
+            base,
+            args.users,
+            args.scan_seconds,
+            "paced",
+            {**env, "BENCH_PACE": "1"},
+            meter,
+        )
         paced["load_avg_1m"] = round(os.getloadavg()[0], 2)
         paced["report"] = json.loads(report_path.read_text()) if report_path.exists() else {}
-        print(f"paced scan: {paced['rps']} req/s, p99 {paced['p99']} ms, "
-              f"failures {paced['failures']}")  # fmt: skip
+        print(
+            f"paced scan: {paced['rps']} req/s, p99 {paced['p99']} ms, failures {paced['failures']}"
+        )
     finally:
         _stop(proc)
     ratio = scan["rps"] / ceiling["rps"] if ceiling["rps"] else 0.0
-    return {"workers": args.workers, "users": args.users, "seconds": args.scan_seconds,
-            "ratelimit": ratelimit,
-            "pool": n, "ceiling": ceiling, "scan": scan, "paced": paced,
-            "ratio": round(ratio, 3)}  # fmt: skip
+    return {
+        "workers": args.workers,
+        "users": args.users,
+        "seconds": args.scan_seconds,
+        "ratelimit": ratelimit,
+        "pool": n,
+        "ceiling": ceiling,
+        "scan": scan,
+        "paced": paced,
+        "ratio": round(ratio, 3),
+    }
 
 
 # --- the table ------------------------------------------------------------------------
@@ -343,36 +426,51 @@ def print_tables(result: dict) -> str:
     lines = []
     if "scan_load" in result:
         s = result["scan_load"]
-        lines += [f"### Scan load ({s['users']} concurrent, gunicorn {s['workers']} workers, "
-                  f"PostgreSQL, {result['scan_db']})", "",
-                  "| endpoint | req/s | p50 ms | p95 ms | p99 ms | failures | load avg "
-                  "| app CPU ms/req | PG CPU ms/req |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
-        rows = (("GET /healthz (ceiling)", "ceiling"), ("POST /api/v1/scan, saturated", "scan"),
-                (f"POST /api/v1/scan, {s['users']} students × 1/s", "paced"))  # fmt: skip
+        lines += [
+            f"### Scan load ({s['users']} concurrent, gunicorn {s['workers']} workers, "
+            f"PostgreSQL, {result['scan_db']})",
+            "",
+            "| endpoint | req/s | p50 ms | p95 ms | p99 ms | failures | load avg "
+            "| app CPU ms/req | PG CPU ms/req |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        rows = (
+            ("GET /healthz (ceiling)", "ceiling"),
+            ("POST /api/v1/scan, saturated", "scan"),
+            (f"POST /api/v1/scan, {s['users']} students × 1/s", "paced"),
+        )
         for label, key in rows:
             f = s.get(key)
             if f is None:
                 continue
             cpu = f.get("cpu_ms_per_request", {})
-            lines.append(f"| {label} | {f['rps']} | {f['p50']:.0f} | {f['p95']:.0f} | "
-                         f"{f['p99']:.0f} | {f['failures']}/{f['requests']} | {f.get('load_avg_1m', '')} "
-                         f"| {cpu.get('app', '')} | {cpu.get('db', '')} |")  # fmt: skip
+            lines.append(
+                f"| {label} | {f['rps']} | {f['p50']:.0f} | {f['p95']:.0f} | "
+                f"{f['p99']:.0f} | {f['failures']}/{f['requests']} | {f.get('load_avg_1m', '')} "
+                f"| {cpu.get('app', '')} | {cpu.get('db', '')} |"
+            )
         ratio_ok = "met" if s["ratio"] >= 0.5 else "MISSED"
-        lines += ["", f"scan ÷ ceiling = **{s['ratio']:.2f}** (target ≥ 0.50: {ratio_ok}); "
-                  f"p99 saturated {s['scan']['p99']:.0f} ms"]  # fmt: skip
+        lines += [
+            "",
+            f"scan ÷ ceiling = **{s['ratio']:.2f}** (target ≥ 0.50: {ratio_ok}); "
+            f"p99 saturated {s['scan']['p99']:.0f} ms",
+        ]
         if "paced" in s:
             p99 = s["paced"]["p99"]
-            lines.append(f"p99 with {s['users']} students scanning once a second: **{p99:.0f} ms** "
-                         f"(target < 100 ms: {'met' if p99 < 100 else 'MISSED'})")  # fmt: skip
+            lines.append(
+                f"p99 with {s['users']} students scanning once a second: **{p99:.0f} ms** "
+                f"(target < 100 ms: {'met' if p99 < 100 else 'MISSED'})"
+            )
         report = s["scan"].get("report", {})
         lines.append(f"scan outcomes: {report.get('outcomes')}")
         budget = s["users"] * s.get("seconds", 0)
         if budget and report.get("starved_seconds", 0) > 0.05 * budget:
-            lines.append(f"**the load generator waited {report['starved_seconds']:.0f} s "
-                         f"of {budget} user-seconds for a student who could legally scan: the pool of "
-                         f"{s['pool']} is too small for this rate, the scan figure is a "
-                         f"lower bound**")  # fmt: skip
+            lines.append(
+                f"**the load generator waited {report['starved_seconds']:.0f} s "
+                f"of {budget} user-seconds for a student who could legally scan: the pool of "
+                f"{s['pool']} is too small for this rate, the scan figure is a "
+                f"lower bound**"
+            )
         lines.append("")
     if "scale" in result:
         from bench.scale import markdown_table
@@ -417,8 +515,11 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
     provinces = {n: ensure_province(db_name(n), n, reseed=args.reseed) for n in sizes}
-    result: dict = {"quick": quick, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                    "load_avg_at_start": os.getloadavg()}  # fmt: skip
+    result: dict = {
+        "quick": quick,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "load_avg_at_start": os.getloadavg(),
+    }
     if not args.skip_scan:
         biggest = max(sizes)
         result["scan_db"] = db_name(biggest)

@@ -36,18 +36,30 @@ def _requests(meta: dict) -> list[tuple[str, str, str, str | tuple]]:
     return [
         ("compliance province, last month", "sx_admin", "api", f"/api/v1/compliance?month={last}"),
         ("compliance province, this month", "sx_admin", "api", f"/api/v1/compliance?month={this}"),
-        ("compliance city XA, last month", "sx_admin", "api",
-         f"/api/v1/compliance?month={last}&union_code=XA"),
+        (
+            "compliance city XA, last month",
+            "sx_admin",
+            "api",
+            f"/api/v1/compliance?month={last}&union_code=XA",
+        ),
         ("union dashboard page (SX)", "sx_admin", "page", ("compliance.dashboard", {})),
         ("union summary page (SX)", "sx_admin", "page", ("reports.union_summary", {})),
         ("union summary csv (SX)", "sx_admin", "api", f"/api/v1/unions/SX/reports/{last}.csv"),
-        (f"enterprise report csv ({ent}, 500 students)", "ent", "api",
-         f"/api/v1/enterprises/{ent}/reports/{last}.csv"),
+        (
+            f"enterprise report csv ({ent}, 500 students)",
+            "ent",
+            "api",
+            f"/api/v1/enterprises/{ent}/reports/{last}.csv",
+        ),
         ("enterprise report xlsx", "ent", "api", f"/api/v1/enterprises/{ent}/reports/{last}.xlsx"),
         ("enterprise report pdf", "ent", "api", f"/api/v1/enterprises/{ent}/reports/{last}.pdf"),
-        ("enterprise compliance (API)", "ent", "api",
-         f"/api/v1/compliance?month={last}&enterprise_id={ent}"),
-    ]  # fmt: skip
+        (
+            "enterprise compliance (API)",
+            "ent",
+            "api",
+            f"/api/v1/compliance?month={last}&enterprise_id={ent}",
+        ),
+    ]
 
 
 class Counting:
@@ -78,13 +90,15 @@ class Counting:
 def _app(meta: dict):
     from volunteer import create_app
 
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": meta["url"],
-        "ID_ENCRYPTION_KEY": meta["plan"]["id_key"],
-        "SECRET_KEY": "bench-secret-key",
-        "RATELIMIT_ENABLED": False,
-        "WTF_CSRF_ENABLED": False,
-    })  # fmt: skip
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": meta["url"],
+            "ID_ENCRYPTION_KEY": meta["plan"]["id_key"],
+            "SECRET_KEY": "bench-secret-key",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
 
 
 def _clients(app, meta: dict) -> dict:
@@ -149,8 +163,11 @@ def _measure(client, url: str, headers: dict, counting: Counting, repeat: int) -
     r = client.get(url, headers=headers)
     first = time.perf_counter() - t
     if r.status_code != 200:
-        return {"status": r.status_code, "first_s": round(first, 3),
-                "error": r.get_data(as_text=True)[:200]}  # fmt: skip
+        return {
+            "status": r.status_code,
+            "first_s": round(first, 3),
+            "error": r.get_data(as_text=True)[:200],
+        }
     times, cpu, db = [], [], []
     # Very slow requests are timed once more, not `repeat` times: the run stays bounded.
     for _ in range(repeat if first < 5 else 1):
@@ -200,9 +217,11 @@ def _slug(label: str) -> str:
 def _fmt(fig: dict) -> str:
     if "median_s" not in fig:
         return f"status {fig.get('status')} {fig.get('error', '')[:80]!r}"
-    return (f"{fig['median_s'] * 1000:8.0f} ms (app CPU {fig['cpu_s'] * 1000:6.0f}, "
-            f"SQL {fig['db_s'] * 1000:6.0f} ms)  "
-            f"{fig['statements']:4d} statements  {fig['bytes']:>9,} B")  # fmt: skip
+    return (
+        f"{fig['median_s'] * 1000:8.0f} ms (app CPU {fig['cpu_s'] * 1000:6.0f}, "
+        f"SQL {fig['db_s'] * 1000:6.0f} ms)  "
+        f"{fig['statements']:4d} statements  {fig['bytes']:>9,} B"
+    )
 
 
 def markdown_table(scale: dict) -> list[str]:
@@ -210,16 +229,23 @@ def markdown_table(scale: dict) -> list[str]:
     sizes = sorted(scale, key=int)
     labels = list(next(iter(scale.values())))
     head = " | ".join(f"{int(n):,} students" for n in sizes)
-    lines = ["### Data scale (in-process, PostgreSQL)", "",
-             "Each cell: median wall ms (app CPU ms, time inside SQL execute ms) / SQL statements.", "",
-             f"| request | {head} | growth |", "|---|" + "---:|" * (len(sizes) + 1)]  # fmt: skip
+    lines = [
+        "### Data scale (in-process, PostgreSQL)",
+        "",
+        "Each cell: median wall ms (app CPU ms, time inside SQL execute ms) / SQL statements.",
+        "",
+        f"| request | {head} | growth |",
+        "|---|" + "---:|" * (len(sizes) + 1),
+    ]
     for label in labels:
         cells, ms = [], []
         for n in sizes:
             fig = scale[n].get(label, {})
             if "median_s" in fig:
-                cells.append(f"{fig['median_s'] * 1000:.0f} ({fig['cpu_s'] * 1000:.0f}, "
-                             f"{fig['db_s'] * 1000:.0f}) / {fig['statements']}")  # fmt: skip
+                cells.append(
+                    f"{fig['median_s'] * 1000:.0f} ({fig['cpu_s'] * 1000:.0f}, "
+                    f"{fig['db_s'] * 1000:.0f}) / {fig['statements']}"
+                )
                 ms.append(fig["median_s"])
             else:
                 cells.append(str(fig.get("status", "—")))

@@ -221,10 +221,14 @@ def seed(url: str, plan: Plan, *, log: Callable[[str], None] = print) -> dict:
     p = Province(plan)
     loader = PgLoader(url) if url.startswith("postgres") else SqliteLoader(url)
     steps = [
-        ("unions", p.unions), ("enterprises", p.enterprises), ("sites", p.sites),
-        ("students", p.students), ("aid_records", p.aid_records), ("users", p.users),
+        ("unions", p.unions),
+        ("enterprises", p.enterprises),
+        ("sites", p.sites),
+        ("students", p.students),
+        ("aid_records", p.aid_records),
+        ("users", p.users),
         ("agreements", lambda: ps.agreement_rows(p)),
-    ]  # fmt: skip
+    ]
     for table, rows in steps:
         t = time.perf_counter()
         p.counts[table] = loader.load(table, rows())
@@ -233,8 +237,10 @@ def seed(url: str, plan: Plan, *, log: Callable[[str], None] = print) -> dict:
     t = time.perf_counter()
     loader.load_pair("service_sessions", "session_months", lambda a, b: ps.session_rows(p, a, b))
     timings["sessions"] = time.perf_counter() - t
-    log(f"  service_sessions   {p.counts['service_sessions']:>10,} rows  "
-        f"+ session_months {p.counts['session_months']:,}  {timings['sessions']:6.1f} s")  # fmt: skip
+    log(
+        f"  service_sessions   {p.counts['service_sessions']:>10,} rows  "
+        f"+ session_months {p.counts['session_months']:,}  {timings['sessions']:6.1f} s"
+    )
     t = time.perf_counter()
     p.counts["exemptions"] = loader.load("exemptions", ps.exemption_rows(p))
     loader.finish()
@@ -244,8 +250,10 @@ def seed(url: str, plan: Plan, *, log: Callable[[str], None] = print) -> dict:
     closed = close_months(url, plan, p.month_list[: max(0, len(p.month_list) - plan.open_months)])
     timings["close_months"] = time.perf_counter() - t
     if closed:
-        log(f"  closed {closed[0]}..{closed[-1]} for SX (the app's close_month)  "
-            f"{timings['close_months']:6.1f} s")  # fmt: skip
+        log(
+            f"  closed {closed[0]}..{closed[-1]} for SX (the app's close_month)  "
+            f"{timings['close_months']:6.1f} s"
+        )
     timings["total"] = time.perf_counter() - started
     log(f"seeded in {timings['total']:.1f} s")
     meta = _sidecar(url, plan, p, timings)
@@ -279,10 +287,14 @@ def close_months(url: str, plan: Plan, months: list[str]) -> list[str]:
 
 def _sidecar(url: str, plan: Plan, p: Province, timings: dict) -> dict:
     pool = [
-        {"student_id": sid, "username": f"s{sid:06d}", "enterprise_id": p.assigned[sid],
-         "site_ids": p.enterprise_sites[p.assigned[sid]]}
+        {
+            "student_id": sid,
+            "username": f"s{sid:06d}",
+            "enterprise_id": p.assigned[sid],
+            "site_ids": p.enterprise_sites[p.assigned[sid]],
+        }
         for sid in p.scan_range
-    ]  # fmt: skip
+    ]
     return {
         "url": url,
         "seeded_at": plan.now.isoformat(),
@@ -316,8 +328,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sessions-max", type=int, default=8)
     parser.add_argument("--enterprises", type=int, default=0, help="default students/50")
     parser.add_argument("--sites", type=int, default=2, help="sites per enterprise")
-    parser.add_argument("--scan-students", type=int, default=None,
-                        help="kiosk pool (internship agreements); default min(students/4, 3000)")  # fmt: skip
+    parser.add_argument(
+        "--scan-students",
+        type=int,
+        default=None,
+        help="kiosk pool (internship agreements); default min(students/4, 3000)",
+    )
     parser.add_argument("--scan-sites", type=int, default=6, help="sites per kiosk enterprise")
     parser.add_argument("--id-key", default=DEFAULT_ID_KEY, help="ID_ENCRYPTION_KEY of the app")
     parser.add_argument(
@@ -331,11 +347,18 @@ def main(argv: list[str] | None = None) -> None:
     url = pg_url(args.db) if args.db else args.database_url
     scan = args.scan_students if args.scan_students is not None else min(args.students // 4, 3000)
     plan = Plan(
-        students=args.students, months=args.months, sessions_min=args.sessions_min,
-        sessions_max=args.sessions_max, enterprises=args.enterprises,
-        sites_per_enterprise=args.sites, scan_students=scan, scan_sites=args.scan_sites,
-        seed=args.random_seed, id_key=args.id_key, open_months=args.open_months,
-    )  # fmt: skip
+        students=args.students,
+        months=args.months,
+        sessions_min=args.sessions_min,
+        sessions_max=args.sessions_max,
+        enterprises=args.enterprises,
+        sites_per_enterprise=args.sites,
+        scan_students=scan,
+        scan_sites=args.scan_sites,
+        seed=args.random_seed,
+        id_key=args.id_key,
+        open_months=args.open_months,
+    )
     print(f"seeding {url}: {plan.students:,} students")
     seed(url, plan)
 

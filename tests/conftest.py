@@ -315,8 +315,15 @@ def make_student(app):
         )
         db.session.add(student)
         db.session.flush()
-        new_user(None, username=username or f"stu{n}", password=PASSWORD, name=student.name,
-                 role="student", student_id=student.id, initial=initial)  # fmt: skip
+        new_user(
+            None,
+            username=username or f"stu{n}",
+            password=PASSWORD,
+            name=student.name,
+            role="student",
+            student_id=student.id,
+            initial=initial,
+        )
         db.session.commit()
         return student
 

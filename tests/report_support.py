@@ -12,8 +12,15 @@ from volunteer.extensions import db
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def add_session(agreement, site, start: str, minutes: int, status: str = "confirmed",
-                flags: str = "", months: dict[str, int] | None = None) -> ServiceSession:  # fmt: skip
+def add_session(
+    agreement,
+    site,
+    start: str,
+    minutes: int,
+    status: str = "confirmed",
+    flags: str = "",
+    months: dict[str, int] | None = None,
+) -> ServiceSession:
     """Insert a closed session starting at a local time, and its per-month minutes."""
     check_in = datetime.fromisoformat(start).replace(tzinfo=TZ)
     check_out = check_in + timedelta(minutes=minutes)

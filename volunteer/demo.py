@@ -31,8 +31,15 @@ def seed() -> list[tuple[str, str, str]] | None:
         ("xa_staff", "XA", "李干事"),
         ("tc_staff", "TC", "张干事"),
     ):
-        new_user(None, username=username, password=DEMO_PASSWORD, name=name,
-                 role="union_staff", union_code=code, initial=False)  # fmt: skip
+        new_user(
+            None,
+            username=username,
+            password=DEMO_PASSWORD,
+            name=name,
+            role="union_staff",
+            union_code=code,
+            initial=False,
+        )
     db.session.commit()
     for module in _feature_modules():
         module.seed()

@@ -55,8 +55,20 @@ def localize_fields(fields: dict[str, list[Any]] | None) -> dict[str, list[Any]]
     return {name: [localize(reason) for reason in reasons] for name, reasons in fields.items()}
 
 
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July",
-             "August", "September", "October", "November", "December")  # fmt: skip
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def month_name(month: str, *, short: bool = False) -> str:

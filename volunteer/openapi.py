@@ -68,9 +68,14 @@ def _operation(
     op: dict[str, Any] = {"summary": doc["summary"], "parameters": list(params)}
     for name, description in doc["query"].items():
         op["parameters"].append(
-            {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
-             "description": description}
-        )  # fmt: skip
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": description,
+            }
+        )
     body = doc["body"]
     if body is not None:
         schema = body.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -78,32 +83,41 @@ def _operation(
         defs[body.__name__] = schema
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}},
-        }  # fmt: skip
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{body.__name__}"}}
+            },
+        }
     if doc["multipart"]:
         op["requestBody"] = {
             "required": True,
             "content": {
                 "multipart/form-data": {
-                    "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
                 }
             },
-        }  # fmt: skip
+        }
     responses: dict[str, Any] = {}
     for status, text in {200: "OK", **doc["responses"]}.items():
         responses[str(status)] = {"description": text}
     for status, schema in (bodies or {}).items():
         text = responses.get(str(status), {}).get("description", "OK")
         responses[str(status)] = {
-            "description": text, "content": {"application/json": {"schema": schema}}
-        }  # fmt: skip
+            "description": text,
+            "content": {"application/json": {"schema": schema}},
+        }
     for status, text in STANDARD.items():
         if doc["public"] and status in (401, 403):
             continue
         responses.setdefault(
             str(status),
-            {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-        )  # fmt: skip
+            {
+                "description": text,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        )
     op["responses"] = responses
     if doc["public"]:
         op["security"] = []

@@ -39,8 +39,15 @@ def page_of(item: dict[str, Any]) -> dict[str, Any]:
     return obj(items={"type": "array", "items": item}, total=INT, page=INT, per_page=INT)
 
 
-MONTH_STATUSES = ("not_required", "exempt", "met", "awaiting_confirmation", "on_track",
-                  "at_risk", "missed")  # fmt: skip
+MONTH_STATUSES = (
+    "not_required",
+    "exempt",
+    "met",
+    "awaiting_confirmation",
+    "on_track",
+    "at_risk",
+    "missed",
+)
 MODELS: dict[str, dict[str, Any]] = {
     "User": obj(
         id=INT,
@@ -51,7 +58,7 @@ MODELS: dict[str, dict[str, Any]] = {
         enterprise_id=nullable(INT),
         student_id=nullable(INT),
         must_change_password=BOOL,
-    ),  # fmt: skip
+    ),
     "Union": obj(code=STR, name=STR, parent_code=nullable(STR)),
     "Student": obj(
         id=INT,
@@ -64,7 +71,7 @@ MODELS: dict[str, dict[str, Any]] = {
         home_city=nullable(STR),
         union_code=STR,
         user_id=nullable(INT),
-    ),  # fmt: skip
+    ),
     "Enterprise": obj(
         id=INT,
         name=STR,
@@ -76,7 +83,7 @@ MODELS: dict[str, dict[str, Any]] = {
         capacity=INT,
         contact_name=nullable(STR),
         contact_phone=nullable(STR),
-    ),  # fmt: skip
+    ),
     "Site": obj(
         id=INT,
         enterprise_id=INT,
@@ -86,7 +93,7 @@ MODELS: dict[str, dict[str, Any]] = {
         longitude=nullable(NUM),
         radius_m=nullable(NUM),
         is_active=BOOL,
-    ),  # fmt: skip
+    ),
     "Agreement": obj(
         id=INT,
         student_id=INT,
@@ -99,7 +106,7 @@ MODELS: dict[str, dict[str, Any]] = {
         status=enum("pending", "scheduled", "active", "ended", "terminated"),
         student_signed_at=nullable(STR),
         enterprise_signed_at=nullable(STR),
-    ),  # fmt: skip
+    ),
     "Session": obj(
         id=INT,
         student_id=INT,
@@ -112,7 +119,7 @@ MODELS: dict[str, dict[str, Any]] = {
         status=enum("open", "pending", "confirmed", "rejected", "auto_closed"),
         flags={"type": "array", "items": STR},
         reason=nullable(STR),
-    ),  # fmt: skip
+    ),
     "MonthRow": obj(
         student_id=INT,
         student_name=STR,
@@ -124,12 +131,19 @@ MODELS: dict[str, dict[str, Any]] = {
         status=enum(*MONTH_STATUSES),
         allowed_days_left=INT,
         needed_minutes=INT,
-    ),  # fmt: skip
+    ),
 }
 
 _SCAN = obj(result=enum("checked_in", "checked_out"), session=ref("Session"))
-_AUDIT = obj(at=STR, actor=nullable(STR), action=STR, entity=STR,
-             entity_id=nullable(STR), before={}, after={})  # fmt: skip
+_AUDIT = obj(
+    at=STR,
+    actor=nullable(STR),
+    action=STR,
+    entity=STR,
+    entity_id=nullable(STR),
+    before={},
+    after={},
+)
 _COMPLIANCE = {
     **page_of(ref("MonthRow")),
     "required": ["items", "month", "page", "per_page", "summary", "total"],
@@ -161,7 +175,7 @@ BODIES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
                 ),
             }
         )
-    },  # fmt: skip
+    },
     ("post", "/enterprises"): {201: ref("Enterprise")},
     ("get", "/enterprises"): {200: page_of(ref("Enterprise"))},
     ("get", "/enterprises/{enterprise_id}"): {200: ref("Enterprise")},
@@ -204,7 +218,7 @@ BODIES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
                 ),
             }
         )
-    },  # fmt: skip
+    },
     ("post", "/students/{student_id}/certificates"): {
         201: obj(id=INT, code=STR, verify_url=STR, hours=NUM)
     },
@@ -216,7 +230,7 @@ BODIES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
             to_month=STR,
             hours=NUM,
             issued_on=STR,
-        )  # fmt: skip
+        )
     },
     ("get", "/audit"): {200: page_of(_AUDIT)},
 }

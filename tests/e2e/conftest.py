@@ -20,8 +20,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "tests" / "e2e" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}  # fmt: skip
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 DEMO_PASSWORD = "Demo-2026!"
@@ -56,8 +60,13 @@ class Server:
     def flask(self, *args: str) -> str:
         out = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", *args],
-            cwd=ROOT, env=self.env, check=True, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         return out.stdout
 
     def set_clock(self, local: str | None) -> None:
@@ -75,10 +84,25 @@ class Server:
         self.flask("seed-demo")
         log = open(os.path.join(self.tmp, "server.log"), "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "run", "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-reload", "--with-threads"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "app",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-reload",
+                "--with-threads",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -118,10 +142,16 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -141,8 +171,13 @@ class Guard:
         self.foreign: list[str] = []
 
     def watch(self, page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.console.append(
-            (m.text, (m.location or {}).get("url", ""))))  # fmt: skip
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and self.console.append((m.text, (m.location or {}).get("url", "")))
+            ),
+        )
         page.on("pageerror", lambda e: self.console.append((str(e), "")))
         page.on("request", self._request)
         page.on("response", self._response)
@@ -154,9 +189,10 @@ class Guard:
     @property
     def errors(self) -> list[str]:
         return [
-            text for text, url in self.console
+            text
+            for text, url in self.console
             if not (text.startswith("Failed to load resource") and url in self.answered_4xx)
-        ]  # fmt: skip
+        ]
 
     def _request(self, request) -> None:
         parts = urlsplit(request.url)

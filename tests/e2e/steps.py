@@ -13,8 +13,17 @@ from stdnum.cn import ric
 
 from tests.e2e.conftest import DEMO_PASSWORD, login
 
-IMPORT_HEADER = ["姓名", "身份证号", "手机号", "学校", "专业", "家庭所在城市", "工会代码", "用户名",
-                 "初始密码"]  # fmt: skip
+IMPORT_HEADER = [
+    "姓名",
+    "身份证号",
+    "手机号",
+    "学校",
+    "专业",
+    "家庭所在城市",
+    "工会代码",
+    "用户名",
+    "初始密码",
+]
 _MODULE = re.compile(r"M(\d+),(\d+)H")
 
 
@@ -47,11 +56,14 @@ def upload(page: Page, name: str, data: bytes) -> None:
     """Choose a file in the import form and submit it."""
     page.set_input_files(
         "input[type=file]",
-        files=[{
-            "name": name, "buffer": data,
-            "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }],
-    )  # fmt: skip
+        files=[
+            {
+                "name": name,
+                "buffer": data,
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        ],
+    )
     page.click("form.import-form button[type=submit]")
     page.wait_for_load_state()
 

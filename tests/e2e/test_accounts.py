@@ -6,8 +6,16 @@ from tests.e2e.conftest import DEMO_PASSWORD, PHONE, login
 
 
 def test_login_language_switch_and_password_change(server, new_context, shot):
-    server.flask("create-user", "e2e_officer", "--union", "XA", "--password", DEMO_PASSWORD,
-                 "--name", "测试干事")  # fmt: skip
+    server.flask(
+        "create-user",
+        "e2e_officer",
+        "--union",
+        "XA",
+        "--password",
+        DEMO_PASSWORD,
+        "--name",
+        "测试干事",
+    )
     page = new_context(PHONE).new_page()
     page.goto("/")
     assert page.locator("h1").inner_text() == "登录"

@@ -27,8 +27,13 @@ from tests.e2e.steps import (
 )
 
 SATURDAY = "2026-11-28"  # a rest day: volunteering is allowed
-STUDENT = {"name": "林知远", "username": "e2e_linzy", "password": "Start-Pass-2026",
-           "new_password": "Lin-Own-Pass-2026", "id_body": "61011320051020357"}  # fmt: skip
+STUDENT = {
+    "name": "林知远",
+    "username": "e2e_linzy",
+    "password": "Start-Pass-2026",
+    "new_password": "Lin-Own-Pass-2026",
+    "id_body": "61011320051020357",
+}
 ENTERPRISE = "西安秦云信息技术有限公司"  # demo `ent_demo1`: its site has no coordinates
 ENTERPRISE_LOGIN = "ent_demo1"
 CATALOG = ROOT / "volunteer" / "translations" / "en" / "LC_MESSAGES" / "messages.mo"
@@ -52,8 +57,17 @@ def real_clock_after(server):
 
 
 def _import_row(id_value: str) -> list[str]:
-    return [STUDENT["name"], id_value, "13709181234", "西北大学", "计算机科学与技术", "西安",
-            "XA", STUDENT["username"], STUDENT["password"]]  # fmt: skip
+    return [
+        STUDENT["name"],
+        id_value,
+        "13709181234",
+        "西北大学",
+        "计算机科学与技术",
+        "西安",
+        "XA",
+        STUDENT["username"],
+        STUDENT["password"],
+    ]
 
 
 def _register_student(page: Page, shot) -> None:

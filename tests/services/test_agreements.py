@@ -21,8 +21,14 @@ D = date.fromisoformat
 
 
 def create(actor, student, enterprise, start, end, **kw):
-    return services.create_agreement(actor, student_id=student.id, enterprise_id=enterprise.id,
-                                     starts_on=D(start), ends_on=D(end), **kw)  # fmt: skip
+    return services.create_agreement(
+        actor,
+        student_id=student.id,
+        enterprise_id=enterprise.id,
+        starts_on=D(start),
+        ends_on=D(end),
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -37,8 +43,16 @@ def test_defaults_by_kind(world, today, make_student):
     assert (vol.kind, vol.monthly_hours, vol.allow_workdays) == ("volunteer", 24, False)
     intern = create(world.xa_staff, s, world.ent_xa, "2027-08-01", "2027-08-31", kind="internship")
     assert (intern.kind, intern.monthly_hours, intern.allow_workdays) == ("internship", 0, True)
-    custom = create(world.xa_staff, s, world.ent_tc, "2027-09-01", "2027-09-30", kind="internship",
-                    monthly_hours=40, allow_workdays=False)  # fmt: skip
+    custom = create(
+        world.xa_staff,
+        s,
+        world.ent_tc,
+        "2027-09-01",
+        "2027-09-30",
+        kind="internship",
+        monthly_hours=40,
+        allow_workdays=False,
+    )
     assert (custom.monthly_hours, custom.allow_workdays) == (40, False)
     assert vol.to_dict(today)["status"] == "pending"
 
@@ -144,8 +158,13 @@ def test_create_scope(world, today):
     with pytest.raises(Forbidden):
         create(world.ent_xa_staff, world.stu_xa, world.ent_xa, "2027-07-01", "2027-07-31")
     with pytest.raises(NotFound):
-        services.create_agreement(world.xa_staff, student_id=world.stu_xa.id, enterprise_id=99999,
-                                  starts_on=D("2027-07-01"), ends_on=D("2027-07-31"))  # fmt: skip
+        services.create_agreement(
+            world.xa_staff,
+            student_id=world.stu_xa.id,
+            enterprise_id=99999,
+            starts_on=D("2027-07-01"),
+            ends_on=D("2027-07-31"),
+        )
 
 
 def test_audit_carries_both_unions(world, today):

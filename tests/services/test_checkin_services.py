@@ -22,8 +22,9 @@ def saturday(frozen):
 
 
 def check_in(world, student_user=None, site=None, **kw):
-    return services.record_scan(student_user or world.stu_xa_user, code(site or world.site_xa),
-                                "check_in", **kw)  # fmt: skip
+    return services.record_scan(
+        student_user or world.stu_xa_user, code(site or world.site_xa), "check_in", **kw
+    )
 
 
 def test_close_stale_sessions_counts_and_is_idempotent(world, saturday):
@@ -63,15 +64,22 @@ def test_month_rows_follow_status(world, saturday):
 
     def rows():
         db.session.expire_all()
-        return [(r.month, r.minutes, r.status) for r in db.session.scalars(
-            select(SessionMonth).where(SessionMonth.session_id == sid))]  # fmt: skip
+        return [
+            (r.month, r.minutes, r.status)
+            for r in db.session.scalars(select(SessionMonth).where(SessionMonth.session_id == sid))
+        ]
 
     assert result.session_id == sid
     assert rows() == [("2026-11", 180, "pending")]
     services.reject_session(world.ent_xa_staff, sid, "未到岗")
     assert rows() == [("2026-11", 0, "rejected")]
-    services.adjust_session(world.ent_xa_staff, sid, clock.now() - timedelta(hours=2),
-                            clock.now() - timedelta(hours=1), "核实后改为一小时")  # fmt: skip
+    services.adjust_session(
+        world.ent_xa_staff,
+        sid,
+        clock.now() - timedelta(hours=2),
+        clock.now() - timedelta(hours=1),
+        "核实后改为一小时",
+    )
     assert rows() == [("2026-11", 60, "confirmed")]
 
 
@@ -81,14 +89,25 @@ def test_sync_months_moves_rows_when_times_move(world, frozen):
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Shanghai")
-    s = services.enter_session(world.ent_xa_staff, world.stu_xa.id, world.site_xa.id,
-                               datetime(2026, 11, 28, 9, tzinfo=tz),
-                               datetime(2026, 11, 28, 10, tzinfo=tz), "补录")  # fmt: skip
-    services.adjust_session(world.ent_xa_staff, s.id, datetime(2026, 11, 30, 23, 30, tzinfo=tz),
-                            datetime(2026, 12, 1, 0, 45, tzinfo=tz), "改日期")  # fmt: skip
+    s = services.enter_session(
+        world.ent_xa_staff,
+        world.stu_xa.id,
+        world.site_xa.id,
+        datetime(2026, 11, 28, 9, tzinfo=tz),
+        datetime(2026, 11, 28, 10, tzinfo=tz),
+        "补录",
+    )
+    services.adjust_session(
+        world.ent_xa_staff,
+        s.id,
+        datetime(2026, 11, 30, 23, 30, tzinfo=tz),
+        datetime(2026, 12, 1, 0, 45, tzinfo=tz),
+        "改日期",
+    )
     db.session.expire_all()
-    rows = db.session.scalars(select(SessionMonth).where(SessionMonth.session_id == s.id)
-                              .order_by(SessionMonth.month)).all()  # fmt: skip
+    rows = db.session.scalars(
+        select(SessionMonth).where(SessionMonth.session_id == s.id).order_by(SessionMonth.month)
+    ).all()
     assert [(r.month, r.minutes) for r in rows] == [("2026-11", 30), ("2026-12", 45)]
 
 

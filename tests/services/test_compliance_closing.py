@@ -55,7 +55,10 @@ def test_closing_stores_figures_for_the_subtree_only(october, frozen):
     services.close_month(october.xa_staff, "XA", OCT)
     stored = figure(october.stu_xa)
     assert (stored.required_minutes, stored.confirmed_minutes, stored.pending_minutes) == (
-        1440, 1000, 440)  # fmt: skip
+        1440,
+        1000,
+        440,
+    )
     # Pending minutes no longer count once the month is closed.
     assert stored.status == "missed" and stored.union_code == "XA"
     assert figure(october.stu_tc) is None
@@ -100,8 +103,14 @@ def test_exemption_in_a_closed_month_needs_an_override_reason(october, frozen):
     with pytest.raises(Conflict) as exc:
         services.create_exemption(october.xa_staff, october.stu_xa.id, OCT, "考试周", 440)
     assert exc.value.code == "month_closed"
-    services.create_exemption(october.xa_staff, october.stu_xa.id, OCT, "考试周", 440,
-                              override_reason="学校补交的考试安排")  # fmt: skip
+    services.create_exemption(
+        october.xa_staff,
+        october.stu_xa.id,
+        OCT,
+        "考试周",
+        440,
+        override_reason="学校补交的考试安排",
+    )
     stored = figure(october.stu_xa)
     assert (stored.required_minutes, stored.exempt_minutes, stored.status) == (1000, 440, "met")
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "exemption")).one()
@@ -148,8 +157,9 @@ def test_calendar_override_of_a_closed_month(
     with pytest.raises(Conflict) as exc:
         calendar_services.set_override(october.sx_staff, date(2026, 10, 10), "rest")
     assert exc.value.code == "month_closed"
-    calendar_services.set_override(october.sx_staff, date(2026, 10, 10), "rest",
-                                   reason="省政府通知")  # fmt: skip
+    calendar_services.set_override(
+        october.sx_staff, date(2026, 10, 10), "rest", reason="省政府通知"
+    )
     # Saturday the 10th made a rest day: 7 of 14 → 720 minutes, no longer met.
     assert (figure(late).required_minutes, figure(late).status) == (720, "missed")
     assert figure(october.stu_tc).status == "met"

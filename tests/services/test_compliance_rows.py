@@ -27,8 +27,16 @@ def row_of(student, month=NOV, today=None):
 def exempt(student, month, minutes=None, revoked=False):
     from volunteer import clock
 
-    db.session.add(Exemption(student_id=student.id, month=month, minutes=minutes, reason="考试周",
-                             created_at=clock.now(), revoked_at=clock.now() if revoked else None))  # fmt: skip
+    db.session.add(
+        Exemption(
+            student_id=student.id,
+            month=month,
+            minutes=minutes,
+            reason="考试周",
+            created_at=clock.now(),
+            revoked_at=clock.now() if revoked else None,
+        )
+    )
     db.session.commit()
 
 
@@ -131,8 +139,9 @@ def test_internship_with_zero_hours_is_not_required(world, make_student, make_ag
 
 def test_internship_hours_spread_over_every_day(world, make_student, make_agreement):
     student = make_student("XA")
-    make_agreement(student, world.ent_xa, "2026-11-16", "2026-12-31", kind="internship",
-                   monthly_hours=40)  # fmt: skip
+    make_agreement(
+        student, world.ent_xa, "2026-11-16", "2026-12-31", kind="internship", monthly_hours=40
+    )
     # Workdays allowed: 15 of 30 days → 40 h × 1/2 = 1200 minutes.
     row = row_of(student, today=date(2026, 11, 20))
     assert row.required_minutes == 1200

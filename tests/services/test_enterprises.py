@@ -91,8 +91,9 @@ def test_update_enterprise_and_duplicate(world):
     )
     assert ent.city == "西安市" and ent.capacity == 20
     with pytest.raises(Conflict):
-        services.update_enterprise(world.xa_staff, world.ent_xa.id,
-                                   {"credit_code": world.ent_tc.credit_code})  # fmt: skip
+        services.update_enterprise(
+            world.xa_staff, world.ent_xa.id, {"credit_code": world.ent_tc.credit_code}
+        )
     with pytest.raises(NotFound):
         services.update_enterprise(world.tc_staff, world.ent_xa.id, {"city": "铜川"})
     with pytest.raises(Forbidden):
@@ -112,8 +113,14 @@ def test_capacity_cannot_drop_below_booked(world, frozen, make_student, make_agr
 
 
 def test_add_site_with_location_and_secret(world):
-    site = services.add_site(world.xa_staff, world.ent_xa.id, name="钟楼服务点",
-                             latitude=34.26, longitude=108.94, radius_m=300)  # fmt: skip
+    site = services.add_site(
+        world.xa_staff,
+        world.ent_xa.id,
+        name="钟楼服务点",
+        latitude=34.26,
+        longitude=108.94,
+        radius_m=300,
+    )
     assert (site.latitude, site.longitude, site.radius_m, site.is_active) == (
         34.26,
         108.94,
@@ -156,11 +163,13 @@ def test_site_location_validation(world, loc, field):
 
 
 def test_site_edges_accepted(world):
-    site = services.add_site(world.xa_staff, world.ent_xa.id, name="点",
-                             latitude=-90, longitude=180, radius_m=5000)  # fmt: skip
+    site = services.add_site(
+        world.xa_staff, world.ent_xa.id, name="点", latitude=-90, longitude=180, radius_m=5000
+    )
     assert site.radius_m == 5000
-    site = services.add_site(world.xa_staff, world.ent_xa.id, name="点2",
-                             latitude=90, longitude=-180, radius_m=10)  # fmt: skip
+    site = services.add_site(
+        world.xa_staff, world.ent_xa.id, name="点2", latitude=90, longitude=-180, radius_m=10
+    )
     assert site.radius_m == 10
 
 
@@ -174,8 +183,11 @@ def test_site_scope(world):
 
 
 def test_update_and_deactivate_site(world):
-    site = services.update_site(world.ent_xa_staff, world.site_xa.id,
-                                {"latitude": 34.2, "longitude": 108.9, "radius_m": 150})  # fmt: skip
+    site = services.update_site(
+        world.ent_xa_staff,
+        world.site_xa.id,
+        {"latitude": 34.2, "longitude": 108.9, "radius_m": 150},
+    )
     assert site.radius_m == 150
     site = services.update_site(world.xa_staff, site.id, {"latitude": None, "longitude": None})
     assert (site.latitude, site.longitude, site.radius_m) == (None, None, None)
@@ -258,10 +270,19 @@ def test_peak_query_matches_the_rule(world, make_student):
         start = base + timedelta(days=rng.randrange(0, 60))
         end = start + timedelta(days=rng.randrange(0, 20))
         term = start + timedelta(days=rng.randrange(-2, 25)) if rng.random() < 0.3 else None
-        db.session.add(Agreement(student_id=rng.choice(students).id, enterprise_id=rng.choice(ents).id,
-                                 kind="volunteer", starts_on=start, ends_on=end, terminated_on=term,
-                                 monthly_hours=24, allow_workdays=False,
-                                 created_at=world.agr_xa.created_at))  # fmt: skip
+        db.session.add(
+            Agreement(
+                student_id=rng.choice(students).id,
+                enterprise_id=rng.choice(ents).id,
+                kind="volunteer",
+                starts_on=start,
+                ends_on=end,
+                terminated_on=term,
+                monthly_hours=24,
+                allow_workdays=False,
+                created_at=world.agr_xa.created_at,
+            )
+        )
     db.session.commit()
     all_rows = db.session.scalars(select(Agreement)).all()
     for _ in range(15):

@@ -17,12 +17,19 @@ from volunteer.students.models import Student
 
 def test_same_rows_as_sqlalchemy(world):
     stmt = (
-        select(Agreement.student_id, Agreement.starts_on, Agreement.ends_on,
-               Agreement.terminated_on, Agreement.monthly_hours, Agreement.allow_workdays)
-        .where(Agreement.student_id.in_(select(Student.id)),
-               Agreement.starts_on <= date(2027, 1, 1))
+        select(
+            Agreement.student_id,
+            Agreement.starts_on,
+            Agreement.ends_on,
+            Agreement.terminated_on,
+            Agreement.monthly_hours,
+            Agreement.allow_workdays,
+        )
+        .where(
+            Agreement.student_id.in_(select(Student.id)), Agreement.starts_on <= date(2027, 1, 1)
+        )
         .order_by(Agreement.id)
-    )  # fmt: skip
+    )
     expected = [tuple(r) for r in db.session.execute(stmt).all()]
     got = [tuple(r) for r in plain_rows(stmt)]
     assert got == expected and got  # dates as dates, booleans as booleans, on both

@@ -27,8 +27,15 @@ def base(app, frozen):
     create_union(None, "XA", "西安市总工会", "SX")
     create_union(None, "TC", "铜川市总工会", "SX")
     for username, code in (("sx_admin", "SX"), ("xa_staff", "XA"), ("tc_staff", "TC")):
-        new_user(None, username=username, password=DEMO_PASSWORD, name=username,
-                 role="union_staff", union_code=code, initial=False)  # fmt: skip
+        new_user(
+            None,
+            username=username,
+            password=DEMO_PASSWORD,
+            name=username,
+            role="union_staff",
+            union_code=code,
+            initial=False,
+        )
     db.session.commit()
 
 
@@ -64,8 +71,11 @@ def test_agreements_demo(base):
     located = set(db.session.scalars(select(Site.enterprise_id).where(Site.latitude.is_not(None))))
     for username in ("stu_demo1", "stu_demo2"):
         user = db.session.scalars(select(User).where(User.username == username)).one()
-        running = [a for a in agreements
-                   if a.student_id == user.student_id and a.status_on(today) == "active"]  # fmt: skip
+        running = [
+            a
+            for a in agreements
+            if a.student_id == user.student_id and a.status_on(today) == "active"
+        ]
         assert len(running) == 1 and running[0].kind == "volunteer"
         if username == "stu_demo1":
             assert running[0].enterprise_id not in located

@@ -31,7 +31,11 @@ def test_issue_counts_confirmed_minutes_only(served):
     w = served
     cert = services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11")
     assert (cert.kind, cert.minutes, cert.from_month, cert.to_month) == (
-        "volunteer", 1100, "2026-10", "2026-11")  # fmt: skip
+        "volunteer",
+        1100,
+        "2026-10",
+        "2026-11",
+    )
     assert cert.union_code == "XA" and len(cert.code) >= 20
     assert cert.fingerprint == hours_fingerprint(
         [(w.oct1.id, "2026-10", 600), (w.nov1.id, "2026-11", 500)]
@@ -43,7 +47,10 @@ def test_issue_counts_confirmed_minutes_only(served):
     assert entry["enterprise_name"] == "西安爱心科技有限公司"
     assert entry["site_names"] == ["高新区服务点"]
     assert (entry["first_day"], entry["last_day"], entry["minutes"]) == (
-        "2026-10-10", "2026-11-07", 1100)  # fmt: skip
+        "2026-10-10",
+        "2026-11-07",
+        1100,
+    )
     audit = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "certificate")).one()
     assert audit.action == "issued" and audit.after["minutes"] == 1100
 
@@ -92,8 +99,7 @@ def test_no_confirmed_hours_is_409(served):
         services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-09", "2026-09")
     assert exc.value.code == "invalid_state"
     with pytest.raises(Conflict):
-        services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11",
-                                   "internship")  # fmt: skip
+        services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11", "internship")
 
 
 def test_internship_hours_are_certified_apart(served, make_agreement, make_site):
@@ -231,8 +237,13 @@ def test_adjustment_by_the_enterprise_supersedes(served, app):
     cert = services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11")
     tz = ZoneInfo("Asia/Shanghai")
     with app.test_request_context():
-        checkin.adjust_session(w.ent_xa_staff, w.nov1.id, datetime(2026, 11, 7, 9, tzinfo=tz),
-                               datetime(2026, 11, 7, 16, tzinfo=tz), "实际服务到16点")  # fmt: skip
+        checkin.adjust_session(
+            w.ent_xa_staff,
+            w.nov1.id,
+            datetime(2026, 11, 7, 9, tzinfo=tz),
+            datetime(2026, 11, 7, 16, tzinfo=tz),
+            "实际服务到16点",
+        )
     db.session.refresh(cert)
     assert cert.superseded_at is not None  # marked in the same transaction
     assert services.verify_certificate(cert.code)["status"] == "superseded"

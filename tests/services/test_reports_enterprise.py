@@ -20,8 +20,9 @@ def november(world, frozen):
     w.s1 = add_session(w.agr_xa, w.site_xa, "2026-11-07 09:00", 240)
     w.s2 = add_session(w.agr_xa, w.site_xa, "2026-11-08 09:00", 300, flags="location_outside")
     w.s3 = add_session(w.agr_xa, w.site_xa, "2026-11-14 09:00", 90, status="pending")
-    w.s4 = add_session(w.agr_xa, w.site_xa, "2026-11-15 09:00", 60, status="rejected",
-                       flags="poster")  # fmt: skip
+    w.s4 = add_session(
+        w.agr_xa, w.site_xa, "2026-11-15 09:00", 60, status="rejected", flags="poster"
+    )
     w.s5 = add_session(w.agr_xa, w.site_xa, "2026-10-10 09:00", 120)  # another month
     frozen("2026-12-03 10:00")
     return w
@@ -50,8 +51,9 @@ def test_month_without_sessions_still_lists_placed_students(november):
     assert services.build_enterprise_report(w.ent_xa_staff, w.ent_xa.id, "2026-08").rows == []
 
 
-def test_met_status_and_other_enterprise_hours_excluded(world, frozen, make_agreement,
-                                                        make_student):  # fmt: skip
+def test_met_status_and_other_enterprise_hours_excluded(
+    world, frozen, make_agreement, make_student
+):
     w = world
     frozen("2026-11-10 09:00")
     add_session(w.agr_xa, w.site_xa, "2026-11-07 08:00", 24 * 60)
@@ -75,8 +77,10 @@ def test_scope_of_reports(november, make_student, make_agreement):
     # A TC student placed at the XA enterprise: TC may read the report, its student only.
     tc_student = make_student("TC", "钱七")
     make_agreement(tc_student, w.ent_xa)
-    names = [r.student_name for r in
-             services.build_enterprise_report(w.tc_staff, w.ent_xa.id, "2026-11").rows]  # fmt: skip
+    names = [
+        r.student_name
+        for r in services.build_enterprise_report(w.tc_staff, w.ent_xa.id, "2026-11").rows
+    ]
     assert names == ["钱七"]
     every = services.build_enterprise_report(w.xa_staff, w.ent_xa.id, "2026-11").rows
     assert sorted(r.student_name for r in every) == ["王小明", "钱七"]
@@ -160,7 +164,7 @@ def test_stale_open_session_shows_auto_closed(world, frozen):
             minutes=0,
             created_at=at,
             updated_at=at,
-        )  # fmt: skip
+        )
     )
     _db.session.commit()
     frozen("2026-11-08 09:00")  # 24 hours later: past the 12-hour cap

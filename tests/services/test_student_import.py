@@ -78,14 +78,25 @@ def test_every_bad_row_and_reason_is_reported(world):
     rows[3]["union_code"] = "TC"  # outside XA's subtree
     rows[4]["password"] = "12345678"  # too common
     rows[5]["id_number"] = rows[0]["id_number"]  # twice in the file
-    services.create_student(world.xa_staff, username="someone", password=STUDENT_PASSWORD,
-                            name="已登记", id_number=world_id, phone="13900000000",
-                            university="西北大学", union_code="XA")  # fmt: skip
+    services.create_student(
+        world.xa_staff,
+        username="someone",
+        password=STUDENT_PASSWORD,
+        name="已登记",
+        id_number=world_id,
+        phone="13900000000",
+        university="西北大学",
+        union_code="XA",
+    )
     errors = refused(world.xa_staff, rows)
     assert [(e["row"], e["field"]) for e in errors] == [
-        (2, "phone"), (3, "id_number"), (4, "username"), (5, "union_code"),
-        (6, "password"), (7, "id_number"),
-    ]  # fmt: skip
+        (2, "phone"),
+        (3, "id_number"),
+        (4, "username"),
+        (5, "union_code"),
+        (6, "password"),
+        (7, "id_number"),
+    ]
     assert "第 2 行和第 7 行" in errors[-1]["message"]
 
 
@@ -127,15 +138,18 @@ def test_import_scope(world, make_union):
         run_import(world.ent_xa_staff, [import_row(1)])
     errors = refused(world.tc_staff, [import_row(1)])
     assert errors[0]["field"] == "union_code"
-    created = run_import(world.sx_staff, [import_row(1), import_row(2, union_code="TC"),
-                                          import_row(3, union_code="XA-01")])  # fmt: skip
+    created = run_import(
+        world.sx_staff,
+        [import_row(1), import_row(2, union_code="TC"), import_row(3, union_code="XA-01")],
+    )
     assert sorted(s.union_code for s in created) == ["TC", "XA", "XA-01"]
     imported = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "imported")).one()
     assert imported.union_path == "/SX/"
     created_paths = db.session.scalars(
-        select(AuditEntry.union_path).where(AuditEntry.action == "created",
-                                            AuditEntry.entity == "student")
-    ).all()  # fmt: skip
+        select(AuditEntry.union_path).where(
+            AuditEntry.action == "created", AuditEntry.entity == "student"
+        )
+    ).all()
     assert sorted(created_paths) == ["/SX/TC/", "/SX/XA/", "/SX/XA/XA-01/"]
 
 

@@ -142,8 +142,14 @@ def test_duplicate_found_across_key_rotation(app_factory, world):
 
 def test_update_student(world):
     student = create(world.xa_staff, 1)
-    services.update_student(world.xa_staff, student.id, name="改名", phone="13700000000",
-                            university="长安大学", major="")  # fmt: skip
+    services.update_student(
+        world.xa_staff,
+        student.id,
+        name="改名",
+        phone="13700000000",
+        university="长安大学",
+        major="",
+    )
     db.session.refresh(student)
     assert (student.name, student.phone, student.major) == ("改名", "13700000000", None)
     assert student.university_city == "西安"
@@ -248,23 +254,29 @@ def test_reveal_is_audited_and_scoped(world):
 def test_get_student_scope(world):
     assert services.get_student(world.ent_xa_staff, world.stu_xa.id)[0].id == world.stu_xa.id
     assert services.get_student(world.stu_xa_user, world.stu_xa.id)[1] == world.stu_xa_user.id
-    for actor, student in [(world.ent_tc_staff, world.stu_xa), (world.stu_tc_user, world.stu_xa),
-                           (world.xa_staff, world.stu_tc)]:  # fmt: skip
+    for actor, student in [
+        (world.ent_tc_staff, world.stu_xa),
+        (world.stu_tc_user, world.stu_xa),
+        (world.xa_staff, world.stu_tc),
+    ]:
         with pytest.raises(NotFound):
             services.get_student(actor, student.id)
 
 
 def test_add_aid_record(world):
-    record = services.add_aid_record(world.xa_staff, world.stu_xa.id, year=2025,
-                                     amount_yuan=5000, category="key_university")  # fmt: skip
+    record = services.add_aid_record(
+        world.xa_staff, world.stu_xa.id, year=2025, amount_yuan=5000, category="key_university"
+    )
     assert db.session.get(AidRecord, record.id).amount_yuan == 5000
     assert entries("aid_added")[-1].after["category"] == "key_university"
     with pytest.raises(ValidationError):
-        services.add_aid_record(world.xa_staff, world.stu_xa.id, year=2025, amount_yuan=-1,
-                                category="regular")  # fmt: skip
+        services.add_aid_record(
+            world.xa_staff, world.stu_xa.id, year=2025, amount_yuan=-1, category="regular"
+        )
     with pytest.raises(NotFound):
-        services.add_aid_record(world.tc_staff, world.stu_xa.id, year=2025, amount_yuan=1,
-                                category="regular")  # fmt: skip
+        services.add_aid_record(
+            world.tc_staff, world.stu_xa.id, year=2025, amount_yuan=1, category="regular"
+        )
     detail = services.student_detail(world.xa_staff, world.stu_xa.id)
     assert [r.year for r in detail.aid_records] == [2025]
     assert [name for _, name, _ in detail.agreements] == [world.ent_xa.name]

@@ -63,8 +63,11 @@ class Cluster:
             port = _free_port()
             proc = subprocess.Popen(
                 [gunicorn, "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "app:app"],
-                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             self.procs.append(proc)
             self.urls.append(f"http://127.0.0.1:{port}")
         for url in self.urls:

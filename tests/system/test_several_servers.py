@@ -83,16 +83,23 @@ def test_concurrent_scans_across_servers_make_one_session(
     # An internship allows every day, so the test runs on any day of the real calendar.
     today = clock.today()
     student = make_student("XA", "并发测试", username="racer")
-    make_agreement(student, world.ent_xa, str(today - timedelta(days=7)),
-                   str(today + timedelta(days=60)), kind="internship", monthly_hours=0)  # fmt: skip
+    make_agreement(
+        student,
+        world.ent_xa,
+        str(today - timedelta(days=7)),
+        str(today + timedelta(days=60)),
+        kind="internship",
+        monthly_hours=0,
+    )
     site = world.site_xa
     c = cluster()
     status, issued = post(c.urls[1] + "/api/v1/tokens", {"username": "racer", "password": PASSWORD})
     assert status == 201, issued
     bearer = issued["token"]
 
-    answers = _race(c.urls, "/api/v1/scan", {"token": _rotating_token(site), "action": "check_in"},
-                    bearer)  # fmt: skip
+    answers = _race(
+        c.urls, "/api/v1/scan", {"token": _rotating_token(site), "action": "check_in"}, bearer
+    )
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] + [409] * (RACERS - 1), answers
     refused = {body["error"]["code"] for status, body in answers if status == 409}
@@ -104,8 +111,9 @@ def test_concurrent_scans_across_servers_make_one_session(
     assert [s.status for s in open_sessions] == ["open"]
 
     _wait_for_next_step()
-    answers = _race(c.urls, "/api/v1/scan",
-                    {"token": _rotating_token(site), "action": "check_out"}, bearer)  # fmt: skip
+    answers = _race(
+        c.urls, "/api/v1/scan", {"token": _rotating_token(site), "action": "check_out"}, bearer
+    )
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200] + [409] * (RACERS - 1), answers
     refused = {body["error"]["code"] for status, body in answers if status == 409}

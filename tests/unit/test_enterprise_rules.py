@@ -24,9 +24,15 @@ def test_clean_text_accepts(field, value, required, expected):
 
 @pytest.mark.parametrize(
     "field,value,required",
-    [("name", "", True), ("name", None, True), ("name", "字" * 101, True),
-     ("city", "字" * 51, False), ("city", 5, False), ("contact_name", ["x"], False)],
-)  # fmt: skip
+    [
+        ("name", "", True),
+        ("name", None, True),
+        ("name", "字" * 101, True),
+        ("city", "字" * 51, False),
+        ("city", 5, False),
+        ("contact_name", ["x"], False),
+    ],
+)
 def test_clean_text_refuses(field, value, required):
     with pytest.raises(ValidationError) as err:
         rules.clean_text(field, value, required=required)

@@ -28,8 +28,15 @@ from volunteer.students.identity import (
 
 QUICK = settings(max_examples=300, deadline=None)
 months = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(1, 9999), st.integers(1, 12))
-junk = st.one_of(st.text(max_size=40), st.binary(max_size=20), st.integers(), st.none(),
-                 st.booleans(), st.floats(allow_nan=True), st.lists(st.integers(), max_size=3))  # fmt: skip
+junk = st.one_of(
+    st.text(max_size=40),
+    st.binary(max_size=20),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=True),
+    st.lists(st.integers(), max_size=3),
+)
 # Text that looks almost right: digits, dashes, full-width digits, spaces.
 near_dates = st.text(alphabet="0123456789-０１２ :T/", min_size=0, max_size=14)
 
@@ -115,8 +122,11 @@ def test_id_numbers_are_valid_or_400(value):
 
 
 @QUICK
-@given(st.dates(date(1930, 1, 1), date(2026, 11, 28)), st.integers(0, 999),
-       st.sampled_from(["{}", " {} ", "{} "]))  # fmt: skip
+@given(
+    st.dates(date(1930, 1, 1), date(2026, 11, 28)),
+    st.integers(0, 999),
+    st.sampled_from(["{}", " {} ", "{} "]),
+)
 def test_real_id_numbers_survive_spacing_and_masking(born, seq, layout):
     number = _id_number(born, seq)
     spaced = layout.format(number[:6] + " " + number[6:14] + " " + number[14:])
@@ -174,8 +184,9 @@ def test_certificate_periods_are_bounded_or_400(first, last):
 
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-moments = st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1),
-                       timezones=st.sampled_from([UTC, None]))  # fmt: skip
+moments = st.datetimes(
+    datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.sampled_from([UTC, None])
+)
 
 
 @QUICK
@@ -197,16 +208,30 @@ BETTER = ["missed", "at_risk", "on_track", "awaiting_confirmation", "met"]
 
 
 @QUICK
-@given(gross=st.integers(1, 6000), exempt=st.integers(0, 2000), confirmed=st.integers(0, 6000),
-       pending=st.integers(0, 3000), extra=st.integers(1, 3000), days=st.integers(0, 31),
-       over=st.booleans(), closed=st.booleans())  # fmt: skip
+@given(
+    gross=st.integers(1, 6000),
+    exempt=st.integers(0, 2000),
+    confirmed=st.integers(0, 6000),
+    pending=st.integers(0, 3000),
+    extra=st.integers(1, 3000),
+    days=st.integers(0, 31),
+    over=st.booleans(),
+    closed=st.booleans(),
+)
 def test_more_confirmed_minutes_never_lower_the_status(
     gross, exempt, confirmed, pending, extra, days, over, closed
 ):
     def status(conf):
-        return month_status(gross_minutes=gross, exempt_minutes=exempt, confirmed=conf,
-                            pending=pending, days_left=days, daily_cap_hours=8,
-                            month_over=over, closed=closed)  # fmt: skip
+        return month_status(
+            gross_minutes=gross,
+            exempt_minutes=exempt,
+            confirmed=conf,
+            pending=pending,
+            days_left=days,
+            daily_cap_hours=8,
+            month_over=over,
+            closed=closed,
+        )
 
     before, after = status(confirmed), status(confirmed + extra)
     assume(before in BETTER)  # not_required / exempt do not depend on hours

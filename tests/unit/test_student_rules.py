@@ -102,9 +102,15 @@ def test_partial_checks_only_given_fields():
 
 @pytest.mark.parametrize(
     ("university", "city"),
-    [("西安交通大学", "西安"), ("西北农林科技大学", "咸阳"), ("宝鸡文理学院", "宝鸡"),
-     ("西安石油大学", "西安"), ("北京大学", None), ("", None)],
-)  # fmt: skip
+    [
+        ("西安交通大学", "西安"),
+        ("西北农林科技大学", "咸阳"),
+        ("宝鸡文理学院", "宝鸡"),
+        ("西安石油大学", "西安"),
+        ("北京大学", None),
+        ("", None),
+    ],
+)
 def test_university_city(university, city):
     assert rules.university_city(university) == city
 
@@ -116,8 +122,11 @@ def test_given_university_city_wins():
 
 def test_clean_aid_accepts_both_categories():
     assert rules.clean_aid(2025, 3000, "regular", " 首次 ", today=TODAY) == {
-        "year": 2025, "amount_yuan": 3000, "category": "regular", "note": "首次"
-    }  # fmt: skip
+        "year": 2025,
+        "amount_yuan": 3000,
+        "category": "regular",
+        "note": "首次",
+    }
     assert rules.clean_aid(2027, 0, "key_university", None, today=TODAY)["note"] is None
     assert rules.AID_CATEGORIES == models.AID_CATEGORIES
 

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-AGREEMENT_KEYS = {"id", "student_id", "enterprise_id", "kind", "starts_on", "ends_on",
-                  "monthly_hours", "allow_workdays", "status", "student_signed_at",
-                  "enterprise_signed_at"}  # fmt: skip
+AGREEMENT_KEYS = {
+    "id",
+    "student_id",
+    "enterprise_id",
+    "kind",
+    "starts_on",
+    "ends_on",
+    "monthly_hours",
+    "allow_workdays",
+    "status",
+    "student_signed_at",
+    "enterprise_signed_at",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -63,15 +63,23 @@ def _post_all(url: str, token: str, bodies: list[dict]) -> list[tuple[int, dict]
     return results  # type: ignore[return-value]
 
 
-def test_last_capacity_slot_goes_to_exactly_one(world, api, server, make_enterprise, make_student,
-                                                 make_agreement, frozen):  # fmt: skip
+def test_last_capacity_slot_goes_to_exactly_one(
+    world, api, server, make_enterprise, make_student, make_agreement, frozen
+):
     frozen("2026-11-28 09:00")
     ent = make_enterprise("XA", capacity=3)
     for _ in range(2):  # two places taken: one left
         make_agreement(make_student("XA"), ent, "2027-01-01", "2027-06-30")
     students = [make_student("XA") for _ in range(THREADS)]
-    bodies = [{"student_id": s.id, "enterprise_id": ent.id, "starts_on": "2027-03-01",
-               "ends_on": "2027-03-31"} for s in students]  # fmt: skip
+    bodies = [
+        {
+            "student_id": s.id,
+            "enterprise_id": ent.id,
+            "starts_on": "2027-03-01",
+            "ends_on": "2027-03-31",
+        }
+        for s in students
+    ]
     results = _post_all(server + "/agreements", _token(api, world.xa_staff), bodies)
     statuses = Counter(status for status, _ in results)
     assert statuses[201] == 1, results
@@ -83,13 +91,21 @@ def test_last_capacity_slot_goes_to_exactly_one(world, api, server, make_enterpr
     assert count == 3
 
 
-def test_one_student_many_enterprises_never_overlaps(world, api, server, make_enterprise,
-                                                     make_student, frozen):  # fmt: skip
+def test_one_student_many_enterprises_never_overlaps(
+    world, api, server, make_enterprise, make_student, frozen
+):
     frozen("2026-11-28 09:00")
     student = make_student("XA")
     ents = [make_enterprise("XA") for _ in range(THREADS)]
-    bodies = [{"student_id": student.id, "enterprise_id": e.id, "starts_on": "2027-03-01",
-               "ends_on": "2027-03-31"} for e in ents]  # fmt: skip
+    bodies = [
+        {
+            "student_id": student.id,
+            "enterprise_id": e.id,
+            "starts_on": "2027-03-01",
+            "ends_on": "2027-03-31",
+        }
+        for e in ents
+    ]
     results = _post_all(server + "/agreements", _token(api, world.xa_staff), bodies)
     statuses = Counter(status for status, _ in results)
     assert statuses[201] == 1 and statuses[409] == THREADS - 1, results

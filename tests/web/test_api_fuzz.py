@@ -103,7 +103,8 @@ def test_declared_bodies_name_documented_operations(client):
         (method, path)
         for path, ops in paths.items()
         for method, op in ops.items()
-        if any(code.startswith("2") and "content" in answer
-               for code, answer in op["responses"].items())
-    }  # fmt: skip
+        if any(
+            code.startswith("2") and "content" in answer for code, answer in op["responses"].items()
+        )
+    }
     assert set(BODIES) <= described

@@ -20,20 +20,92 @@ CONVERTER_RE = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\((?P<args>[^)]*)\))?:)?(?P<n
 HUGE = "99999999999999999999"
 # Hostile values for each kind of path parameter.
 INT_VALUES = (HUGE, "2147483648", "9223372036854775808", "0")
-TEXT_VALUES = ("2026-13", "2026-02-30", "abc", "0000-00", "9999-99-99", "-1", "%00", "x" * 300,
-               "2026-1", "２０２６-１１", "true", "null")  # fmt: skip
-QUERY_NAMES = ("month", "status", "q", "union_code", "union", "page", "per_page", "enterprise_id",
-               "student_id", "site_id", "city", "since", "entity_id", "entity", "actor", "result",
-               "list", "flag", "day", "starts_on", "ends_on", "reason", "next")  # fmt: skip
-QUERY_VALUES = ("abc", "2026-13", "2026-02-30", HUGE, "-1", "0", "true", "x" * 2000, "1e9",
-                "9999-12", "0001-01", "[]", "%", "\\\\")  # fmt: skip
-API_CODES = {"bad_request", "validation_error", "import_invalid", "token_invalid", "token_expired",
-             "unauthorized", "bad_credentials", "forbidden", "password_change_required",
-             "not_found", "method_not_allowed", "payload_too_large", "rate_limited", "csrf_failed",
-             "duplicate", "agreement_overlap", "capacity_full", "agreement_not_active",
-             "no_active_agreement", "day_not_allowed", "site_inactive", "already_checked_in",
-             "not_checked_in", "wrong_site", "token_reused", "month_closed", "month_not_over",
-             "invalid_state", "conflict"}  # fmt: skip
+TEXT_VALUES = (
+    "2026-13",
+    "2026-02-30",
+    "abc",
+    "0000-00",
+    "9999-99-99",
+    "-1",
+    "%00",
+    "x" * 300,
+    "2026-1",
+    "２０２６-１１",
+    "true",
+    "null",
+)
+QUERY_NAMES = (
+    "month",
+    "status",
+    "q",
+    "union_code",
+    "union",
+    "page",
+    "per_page",
+    "enterprise_id",
+    "student_id",
+    "site_id",
+    "city",
+    "since",
+    "entity_id",
+    "entity",
+    "actor",
+    "result",
+    "list",
+    "flag",
+    "day",
+    "starts_on",
+    "ends_on",
+    "reason",
+    "next",
+)
+QUERY_VALUES = (
+    "abc",
+    "2026-13",
+    "2026-02-30",
+    HUGE,
+    "-1",
+    "0",
+    "true",
+    "x" * 2000,
+    "1e9",
+    "9999-12",
+    "0001-01",
+    "[]",
+    "%",
+    "\\\\",
+)
+API_CODES = {
+    "bad_request",
+    "validation_error",
+    "import_invalid",
+    "token_invalid",
+    "token_expired",
+    "unauthorized",
+    "bad_credentials",
+    "forbidden",
+    "password_change_required",
+    "not_found",
+    "method_not_allowed",
+    "payload_too_large",
+    "rate_limited",
+    "csrf_failed",
+    "duplicate",
+    "agreement_overlap",
+    "capacity_full",
+    "agreement_not_active",
+    "no_active_agreement",
+    "day_not_allowed",
+    "site_inactive",
+    "already_checked_in",
+    "not_checked_in",
+    "wrong_site",
+    "token_reused",
+    "month_closed",
+    "month_not_over",
+    "invalid_state",
+    "conflict",
+}
 READ_ACTIONS = {"downloaded", "id_revealed"}
 ROLE_OF = {"sx_staff": U, "ent_xa": E, "stu_xa": S}
 # Tables that may grow during a sweep of refused requests: the scan log records every scan
@@ -61,9 +133,10 @@ def assert_nothing_written(before: dict[str, int], reads_audited: bool = False) 
         from volunteer.audit import AuditEntry
 
         newest = db.session.scalars(
-            select(AuditEntry.action).order_by(AuditEntry.id.desc())
+            select(AuditEntry.action)
+            .order_by(AuditEntry.id.desc())
             .limit(after["audit_log"] - before["audit_log"])
-        )  # fmt: skip
+        )
         actions = set(newest)
         db.session.rollback()
         assert actions <= READ_ACTIONS, actions - READ_ACTIONS
@@ -77,8 +150,9 @@ class Who:
         self.client = app.test_client()
         with app.app_context():
             self.client.post("/login", data={"username": username, "password": PASSWORD})
-            resp = self.client.post("/api/v1/tokens",
-                                    json={"username": username, "password": PASSWORD})  # fmt: skip
+            resp = self.client.post(
+                "/api/v1/tokens", json={"username": username, "password": PASSWORD}
+            )
         self.api = Api(self.client, resp.get_json()["token"])
 
     def send(self, method: str, path: str, **kw):
@@ -122,9 +196,16 @@ def _check(resp, label: str, problems: list[str]) -> None:
 @pytest.fixture
 def hostile(app, world, frozen):
     frozen("2026-11-28 09:00")
-    seen = {"student_id": world.stu_xa.id, "enterprise_id": world.ent_xa.id,
-            "site_id": world.site_xa.id, "agreement_id": world.agr_xa.id, "code": "XA",
-            "month": "2026-11", "day": "2026-12-05", "user_id": world.xa_staff.id}  # fmt: skip
+    seen = {
+        "student_id": world.stu_xa.id,
+        "enterprise_id": world.ent_xa.id,
+        "site_id": world.site_xa.id,
+        "agreement_id": world.agr_xa.id,
+        "code": "XA",
+        "month": "2026-11",
+        "day": "2026-12-05",
+        "user_id": world.xa_staff.id,
+    }
     users = ("sx_staff", "ent_xa", "stu_xa")
     db.session.rollback()
     return seen, {name: Who(app, name) for name in users}
@@ -173,10 +254,13 @@ def test_hostile_query_strings(app, hostile):
         if "GET" not in (rule.methods or ()) or rule.endpoint == "static":
             continue
         path = CONVERTER_RE.sub(
-            lambda m: m.group("args").split(",")[0].strip().strip("'\"")
-            if m.group("conv") == "any" else str(seen.get(m.group("name"), "1")),
+            lambda m: (
+                m.group("args").split(",")[0].strip().strip("'\"")
+                if m.group("conv") == "any"
+                else str(seen.get(m.group("name"), "1"))
+            ),
             rule.rule,
-        )  # fmt: skip
+        )
         queries = [{name: value for name in QUERY_NAMES} for value in QUERY_VALUES]
         queries += [{name: value} for name in _names_read(app, rule) for value in (HUGE, "0001-01")]
         for query in queries:
@@ -208,8 +292,9 @@ def _student_body(**overrides):
 def test_oversized_json_body_is_413(staff):
     before = row_counts()
     body = json.dumps(_student_body(name="x" * SIX_MB))
-    resp = staff["xa_staff"].send("POST", "/api/v1/students", data=body,
-                                  content_type="application/json")  # fmt: skip
+    resp = staff["xa_staff"].send(
+        "POST", "/api/v1/students", data=body, content_type="application/json"
+    )
     assert resp.status_code == 413
     error = resp.get_json()["error"]
     assert error["code"] == "payload_too_large" and "5 MB" in error["message"]
@@ -229,15 +314,23 @@ def test_50_mb_csv_upload_is_refused_with_the_limit(staff):
 
     huge = csv_file([import_row(1)]) + b"x" * (50 * 1024 * 1024)
     before = row_counts()
-    api = staff["xa_staff"].send("POST", "/api/v1/students/import",
-                                 data={"file": (io.BytesIO(huge), "名单.csv")},
-                                 content_type="multipart/form-data")  # fmt: skip
+    api = staff["xa_staff"].send(
+        "POST",
+        "/api/v1/students/import",
+        data={"file": (io.BytesIO(huge), "名单.csv")},
+        content_type="multipart/form-data",
+    )
     assert api.status_code == 413
-    assert api.get_json()["error"] == {"code": "payload_too_large",
-                                       "message": "上传内容过大：最多 5 MB。"}  # fmt: skip
-    page = staff["xa_staff"].send("POST", "/students/import",
-                                  data={"file": (io.BytesIO(huge), "名单.csv")},
-                                  content_type="multipart/form-data")  # fmt: skip
+    assert api.get_json()["error"] == {
+        "code": "payload_too_large",
+        "message": "上传内容过大：最多 5 MB。",
+    }
+    page = staff["xa_staff"].send(
+        "POST",
+        "/students/import",
+        data={"file": (io.BytesIO(huge), "名单.csv")},
+        content_type="multipart/form-data",
+    )
     assert page.status_code == 413
     assert "上传内容过大：最多 5 MB。" in page.get_data(as_text=True)
     assert_nothing_written(before)
@@ -253,19 +346,29 @@ BROKEN_UPLOADS = [
 ]
 
 
-@pytest.mark.parametrize(("filename", "content"), BROKEN_UPLOADS,
-                         ids=["png-as-xlsx", "broken-zip", "empty", "gbk-csv", "utf16-csv", "exe"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("filename", "content"),
+    BROKEN_UPLOADS,
+    ids=["png-as-xlsx", "broken-zip", "empty", "gbk-csv", "utf16-csv", "exe"],
+)
 def test_broken_uploads(staff, filename, content):
     before = row_counts()
     who = staff["xa_staff"]
-    api = who.send("POST", "/api/v1/students/import",
-                   data={"file": (io.BytesIO(content), filename)},
-                   content_type="multipart/form-data")  # fmt: skip
+    api = who.send(
+        "POST",
+        "/api/v1/students/import",
+        data={"file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
     assert api.status_code == 400
     error = api.get_json()["error"]
     assert error["code"] in ("import_invalid", "validation_error") and error["message"]
-    page = who.send("POST", "/students/import", data={"file": (io.BytesIO(content), filename)},
-                    content_type="multipart/form-data")  # fmt: skip
+    page = who.send(
+        "POST",
+        "/students/import",
+        data={"file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
     assert page.status_code in (200, 400)
     assert "导入成功" not in page.get_data(as_text=True)
     assert_nothing_written(before)
@@ -273,15 +376,21 @@ def test_broken_uploads(staff, filename, content):
 
 def test_gbk_csv_tells_how_to_fix_it(staff):
     content = "姓名,身份证号,手机号\n张三,610102200501010011,13800000000\n".encode("gbk")
-    resp = staff["xa_staff"].send("POST", "/api/v1/students/import",
-                                  data={"file": (io.BytesIO(content), "名单.csv")},
-                                  content_type="multipart/form-data")  # fmt: skip
+    resp = staff["xa_staff"].send(
+        "POST",
+        "/api/v1/students/import",
+        data={"file": (io.BytesIO(content), "名单.csv")},
+        content_type="multipart/form-data",
+    )
     error = resp.get_json()["error"]
     assert resp.status_code == 400 and error["code"] == "import_invalid"
     assert "UTF-8" in json.dumps(error, ensure_ascii=False)
-    page = staff["xa_staff"].send("POST", "/students/import",
-                                  data={"file": (io.BytesIO(content), "名单.csv")},
-                                  content_type="multipart/form-data")  # fmt: skip
+    page = staff["xa_staff"].send(
+        "POST",
+        "/students/import",
+        data={"file": (io.BytesIO(content), "名单.csv")},
+        content_type="multipart/form-data",
+    )
     assert "UTF-8" in page.get_data(as_text=True)
 
 
@@ -307,10 +416,19 @@ def _who_for(key: str, staff: dict) -> Who:
 
 def test_form_encoded_and_wrong_bodies_to_json_endpoints(app, world, staff):
     """Form data, plain text, a JSON array, JSON null and invalid UTF-8: 400, nothing written."""
-    seen = {"student_id": world.stu_xa.id, "enterprise_id": world.ent_xa.id,
-            "site_id": world.site_xa.id, "agreement_id": world.agr_xa.id, "code": "XA",
-            "month": "2026-11", "day": "2026-12-05", "user_id": world.xa_staff.id,
-            "session_id": 1, "correction_id": 1, "exemption_id": 1}  # fmt: skip
+    seen = {
+        "student_id": world.stu_xa.id,
+        "enterprise_id": world.ent_xa.id,
+        "site_id": world.site_xa.id,
+        "agreement_id": world.agr_xa.id,
+        "code": "XA",
+        "month": "2026-11",
+        "day": "2026-12-05",
+        "user_id": world.xa_staff.id,
+        "session_id": 1,
+        "correction_id": 1,
+        "exemption_id": 1,
+    }
     db.session.rollback()
     before = row_counts()
     problems = []
@@ -335,7 +453,10 @@ def test_form_encoded_and_wrong_bodies_to_json_endpoints(app, world, staff):
             error = (resp.get_json(silent=True) or {}).get("error", {})
             # 404: the path's object is not there (e.g. no session 1 yet); never 2xx or 5xx
             if resp.status_code not in (400, 404) or error.get("code") not in (
-                "bad_request", "validation_error", "not_found"):  # fmt: skip
+                "bad_request",
+                "validation_error",
+                "not_found",
+            ):
                 problems.append(f"{method} {path} {label}: {resp.status_code} {error}")
     assert not problems, "\n".join(problems)
     assert_nothing_written(before)
@@ -356,9 +477,16 @@ def _integer_fields(model) -> list[str]:
 def test_booleans_and_strings_where_ids_are_expected(app, world, staff):
     """`true`, "1" and 1.0 where an integer is expected: 400 validation_error naming the
     field (API.md: types are strict), and nothing written."""
-    seen = {"student_id": world.stu_xa.id, "enterprise_id": world.ent_xa.id,
-            "site_id": world.site_xa.id, "agreement_id": world.agr_xa.id, "code": "XA",
-            "month": "2026-11", "day": "2026-12-05", "user_id": world.xa_staff.id}  # fmt: skip
+    seen = {
+        "student_id": world.stu_xa.id,
+        "enterprise_id": world.ent_xa.id,
+        "site_id": world.site_xa.id,
+        "agreement_id": world.agr_xa.id,
+        "code": "XA",
+        "month": "2026-11",
+        "day": "2026-12-05",
+        "user_id": world.xa_staff.id,
+    }
     db.session.rollback()
     before = row_counts()
     problems, tried = [], 0
@@ -387,12 +515,18 @@ def test_booleans_and_strings_where_ids_are_expected(app, world, staff):
 
 
 def _endpoint(app, method: str, rule: str) -> str:
-    return next(r.endpoint for r in app.url_map.iter_rules()
-                if r.rule == rule and method in (r.methods or ()))  # fmt: skip
+    return next(
+        r.endpoint
+        for r in app.url_map.iter_rules()
+        if r.rule == rule and method in (r.methods or ())
+    )
 
 
-AT = {"check_in_at": "2026-11-28T08:00:00+08:00", "check_out_at": "2026-11-28T09:00:00+08:00",
-      "reason": "平板没电"}  # fmt: skip
+AT = {
+    "check_in_at": "2026-11-28T08:00:00+08:00",
+    "check_out_at": "2026-11-28T09:00:00+08:00",
+    "reason": "平板没电",
+}
 PERIOD = {"starts_on": "2027-07-01", "ends_on": "2027-08-01"}
 # (who, method, path, body, status, code): {stu}, {ent}, {site} name the world's objects.
 NAMED_CASES = [
@@ -420,7 +554,7 @@ NAMED_CASES = [
         {"student_id": 2**31 - 1, "enterprise_id": "{ent}", **PERIOD},
         404,
         "not_found",
-    ),  # fmt: skip
+    ),
     (
         "sx_staff",
         "POST",
@@ -428,7 +562,7 @@ NAMED_CASES = [
         {"student_id": "{stu}", "enterprise_id": 2**31 - 1, **PERIOD},
         404,
         "not_found",
-    ),  # fmt: skip
+    ),
     (
         "sx_staff",
         "POST",
@@ -436,7 +570,7 @@ NAMED_CASES = [
         {"student_id": int(HUGE), "enterprise_id": "{ent}", **PERIOD},
         400,
         "validation_error",
-    ),  # fmt: skip
+    ),
     (
         "sx_staff",
         "POST",
@@ -449,7 +583,7 @@ NAMED_CASES = [
         },
         400,
         "validation_error",
-    ),  # fmt: skip
+    ),
     (
         "sx_staff",
         "POST",
@@ -457,7 +591,7 @@ NAMED_CASES = [
         {"student_id": 2**31 - 1, "month": "2026-11", "reason": "住院"},
         404,
         "not_found",
-    ),  # fmt: skip
+    ),
     (
         "sx_staff",
         "POST",
@@ -465,7 +599,7 @@ NAMED_CASES = [
         {"student_id": "{stu}", "month": "2026-13", "reason": "住院"},
         400,
         "validation_error",
-    ),  # fmt: skip
+    ),
     (
         "ent_xa",
         "POST",
@@ -494,7 +628,7 @@ NAMED_CASES = [
         },
         400,
         "validation_error",
-    ),  # fmt: skip
+    ),
     ("ent_xa", "POST", "/sessions/confirm", {"ids": [2**31 - 1]}, 404, "not_found"),
     ("ent_xa", "POST", "/sessions/confirm", {"ids": [int(HUGE)]}, 400, "validation_error"),
     (
@@ -515,7 +649,7 @@ NAMED_CASES = [
         {"from_month": "2026-13", "to_month": "2026-11"},
         400,
         "validation_error",
-    ),  # fmt: skip
+    ),
     ("stu_xa", "GET", "/certificates/" + HUGE + ".pdf", None, 404, "not_found"),
 ]
 

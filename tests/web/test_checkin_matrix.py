@@ -18,53 +18,215 @@ ROLES = (
 
 # path template, method, body, expected status per role (successes last: they change state)
 MATRIX = [
-    ("/sites/{site}/qr", "get", None,
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "ent_tc_staff": 404, "tc_staff": 403,
-      "xa_staff": 403, "ent_xa_staff": 200}),
-    ("/sites/{site}/poster", "get", None,
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "ent_tc_staff": 404, "tc_staff": 403,
-      "xa_staff": 403, "ent_xa_staff": 200}),
-    ("/sites/{site}/rotate-secret", "post", None,
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "ent_tc_staff": 404, "tc_staff": 404,
-      "xa_staff": 200, "ent_xa_staff": 200}),
-    ("/scan", "post", {},
-     {"anon": 401, "ent_tc_staff": 403, "tc_staff": 403, "xa_staff": 403, "ent_xa_staff": 403,
-      "stu_tc_user": 400, "stu_xa_user": 400}),
-    ("/sessions", "get", None,
-     {"anon": 401, "stu_xa_user": 200, "stu_tc_user": 200, "ent_tc_staff": 200, "tc_staff": 200,
-      "xa_staff": 200, "ent_xa_staff": 200}),
-    ("/sessions/{session}", "get", None,
-     {"anon": 401, "stu_tc_user": 404, "ent_tc_staff": 404, "tc_staff": 404, "stu_xa_user": 200,
-      "xa_staff": 200, "ent_xa_staff": 200}),
-    ("/sessions", "post", {},
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "tc_staff": 403, "xa_staff": 403,
-      "ent_tc_staff": 400, "ent_xa_staff": 400}),
-    ("/sessions/{session}/reject", "post", {},
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "tc_staff": 403, "xa_staff": 403,
-      "ent_tc_staff": 404, "ent_xa_staff": 400}),
-    ("/sessions/{session}/adjust", "post", {},
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "ent_tc_staff": 404, "tc_staff": 404,
-      "xa_staff": 400, "ent_xa_staff": 400}),
-    ("/sessions/{session}/corrections", "post", {},
-     {"anon": 401, "ent_tc_staff": 403, "tc_staff": 403, "xa_staff": 403, "ent_xa_staff": 403,
-      "stu_tc_user": 404, "stu_xa_user": 400}),
-    ("/sessions/confirm", "post", {"ids": "x"},
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "tc_staff": 403, "xa_staff": 403,
-      "ent_tc_staff": 400, "ent_xa_staff": 400}),
-    ("/sessions/{session}/confirm", "post", None,
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "tc_staff": 403, "xa_staff": 403,
-      "ent_tc_staff": 404, "ent_xa_staff": 200}),
-    ("/corrections", "get", None,
-     {"anon": 401, "stu_xa_user": 200, "stu_tc_user": 200, "ent_tc_staff": 200, "tc_staff": 200,
-      "xa_staff": 200, "ent_xa_staff": 200}),
-    ("/corrections/{correction}/decline", "post", None,
-     {"anon": 401, "stu_xa_user": 403, "stu_tc_user": 403, "tc_staff": 403, "xa_staff": 403,
-      "ent_tc_staff": 404, "ent_xa_staff": 200}),
-    ("/corrections/999999/accept", "post", None,
-     {"anon": 401, "stu_xa_user": 403, "xa_staff": 403, "ent_xa_staff": 404}),
-    ("/sessions/999999", "get", None,
-     {"anon": 401, "stu_xa_user": 404, "xa_staff": 404, "ent_xa_staff": 404}),
-]  # fmt: skip
+    (
+        "/sites/{site}/qr",
+        "get",
+        None,
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "ent_tc_staff": 404,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_xa_staff": 200,
+        },
+    ),
+    (
+        "/sites/{site}/poster",
+        "get",
+        None,
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "ent_tc_staff": 404,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_xa_staff": 200,
+        },
+    ),
+    (
+        "/sites/{site}/rotate-secret",
+        "post",
+        None,
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "ent_tc_staff": 404,
+            "tc_staff": 404,
+            "xa_staff": 200,
+            "ent_xa_staff": 200,
+        },
+    ),
+    (
+        "/scan",
+        "post",
+        {},
+        {
+            "anon": 401,
+            "ent_tc_staff": 403,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_xa_staff": 403,
+            "stu_tc_user": 400,
+            "stu_xa_user": 400,
+        },
+    ),
+    (
+        "/sessions",
+        "get",
+        None,
+        {
+            "anon": 401,
+            "stu_xa_user": 200,
+            "stu_tc_user": 200,
+            "ent_tc_staff": 200,
+            "tc_staff": 200,
+            "xa_staff": 200,
+            "ent_xa_staff": 200,
+        },
+    ),
+    (
+        "/sessions/{session}",
+        "get",
+        None,
+        {
+            "anon": 401,
+            "stu_tc_user": 404,
+            "ent_tc_staff": 404,
+            "tc_staff": 404,
+            "stu_xa_user": 200,
+            "xa_staff": 200,
+            "ent_xa_staff": 200,
+        },
+    ),
+    (
+        "/sessions",
+        "post",
+        {},
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_tc_staff": 400,
+            "ent_xa_staff": 400,
+        },
+    ),
+    (
+        "/sessions/{session}/reject",
+        "post",
+        {},
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_tc_staff": 404,
+            "ent_xa_staff": 400,
+        },
+    ),
+    (
+        "/sessions/{session}/adjust",
+        "post",
+        {},
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "ent_tc_staff": 404,
+            "tc_staff": 404,
+            "xa_staff": 400,
+            "ent_xa_staff": 400,
+        },
+    ),
+    (
+        "/sessions/{session}/corrections",
+        "post",
+        {},
+        {
+            "anon": 401,
+            "ent_tc_staff": 403,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_xa_staff": 403,
+            "stu_tc_user": 404,
+            "stu_xa_user": 400,
+        },
+    ),
+    (
+        "/sessions/confirm",
+        "post",
+        {"ids": "x"},
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_tc_staff": 400,
+            "ent_xa_staff": 400,
+        },
+    ),
+    (
+        "/sessions/{session}/confirm",
+        "post",
+        None,
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_tc_staff": 404,
+            "ent_xa_staff": 200,
+        },
+    ),
+    (
+        "/corrections",
+        "get",
+        None,
+        {
+            "anon": 401,
+            "stu_xa_user": 200,
+            "stu_tc_user": 200,
+            "ent_tc_staff": 200,
+            "tc_staff": 200,
+            "xa_staff": 200,
+            "ent_xa_staff": 200,
+        },
+    ),
+    (
+        "/corrections/{correction}/decline",
+        "post",
+        None,
+        {
+            "anon": 401,
+            "stu_xa_user": 403,
+            "stu_tc_user": 403,
+            "tc_staff": 403,
+            "xa_staff": 403,
+            "ent_tc_staff": 404,
+            "ent_xa_staff": 200,
+        },
+    ),
+    (
+        "/corrections/999999/accept",
+        "post",
+        None,
+        {"anon": 401, "stu_xa_user": 403, "xa_staff": 403, "ent_xa_staff": 404},
+    ),
+    (
+        "/sessions/999999",
+        "get",
+        None,
+        {"anon": 401, "stu_xa_user": 404, "xa_staff": 404, "ent_xa_staff": 404},
+    ),
+]
 
 
 @pytest.fixture
@@ -74,17 +236,25 @@ def setting(world, api, frozen):
     scan(stu, world.site_xa)
     later(hours=1)
     session = scan(stu, world.site_xa, "check_out").get_json()["session"]
-    correction = stu.post(f"/sessions/{session['id']}/corrections",
-                          json={"check_in_at": "2026-11-28T08:30:00+08:00", "note": "早到"})  # fmt: skip
+    correction = stu.post(
+        f"/sessions/{session['id']}/corrections",
+        json={"check_in_at": "2026-11-28T08:30:00+08:00", "note": "早到"},
+    )
     assert correction.status_code == 201
     clients = {role: api(None if role == "anon" else getattr(world, role)) for role in ROLES}
-    ids = {"site": world.site_xa.id, "session": session["id"],
-           "correction": correction.get_json()["id"]}  # fmt: skip
+    ids = {
+        "site": world.site_xa.id,
+        "session": session["id"],
+        "correction": correction.get_json()["id"],
+    }
     return clients, ids
 
 
-@pytest.mark.parametrize(("template", "method", "body", "expected"), MATRIX,
-                         ids=[f"{m.upper()} {t}" for t, m, _, _ in MATRIX])  # fmt: skip
+@pytest.mark.parametrize(
+    ("template", "method", "body", "expected"),
+    MATRIX,
+    ids=[f"{m.upper()} {t}" for t, m, _, _ in MATRIX],
+)
 def test_role_route_matrix(setting, template, method, body, expected):
     clients, ids = setting
     path = template.format(**ids)

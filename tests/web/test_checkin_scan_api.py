@@ -84,9 +84,15 @@ def test_scan_attempt_keeps_ip_agent_and_verdict(world, make_site, stu, saturday
 
 @pytest.mark.parametrize(
     ("steps_back", "status", "expected"),
-    [(0, 201, None), (1, 201, None), (2, 400, "token_expired"), (5, 400, "token_expired"),
-     (-1, 400, "token_invalid"), (-3, 400, "token_invalid")],
-)  # fmt: skip
+    [
+        (0, 201, None),
+        (1, 201, None),
+        (2, 400, "token_expired"),
+        (5, 400, "token_expired"),
+        (-1, 400, "token_invalid"),
+        (-3, 400, "token_invalid"),
+    ],
+)
 def test_token_window(world, stu, saturday, steps_back, status, expected):
     resp = scan(stu, world.site_xa, token=code(world.site_xa, steps_back=steps_back))
     assert resp.status_code == status, resp.get_json()
@@ -121,8 +127,9 @@ def test_forged_or_unreadable_tokens(world, stu, saturday, token):
 def test_token_signed_with_another_sites_secret(world, stu, saturday):
     from volunteer.checkin import tokens
 
-    forged = tokens.make_rotating_token(world.site_xa.id, world.site_tc.secret,
-                                        tokens.step_at(saturday))  # fmt: skip
+    forged = tokens.make_rotating_token(
+        world.site_xa.id, world.site_tc.secret, tokens.step_at(saturday)
+    )
     resp = scan(stu, world.site_xa, token=forged)
     assert error_code(resp) == "token_invalid"
 
@@ -222,8 +229,9 @@ def test_no_active_agreement(world, make_enterprise, make_site, stu, saturday):
     assert resp.status_code == 409 and error_code(resp) == "no_active_agreement"
 
 
-def test_unsigned_agreement_is_not_active(world, make_enterprise, make_site, make_student,
-                                          make_agreement, api, saturday):  # fmt: skip
+def test_unsigned_agreement_is_not_active(
+    world, make_enterprise, make_site, make_student, make_agreement, api, saturday
+):
     student = make_student("XA", "未签")
     make_agreement(student, world.ent_xa, signed=False)
     from tests.conftest import _user_of
@@ -278,10 +286,15 @@ def test_refusal_order_state_before_agreement(world, make_enterprise, make_site,
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"action": "dance"}, "action"), ({"latitude": 91, "longitude": 0}, "latitude"),
-     ({"latitude": 10}, "longitude"), ({"accuracy_m": -1}, "accuracy_m"),
-     ({"nonce": "not ok!"}, "nonce"), ({"latitude": "34"}, "latitude")],
-)  # fmt: skip
+    [
+        ({"action": "dance"}, "action"),
+        ({"latitude": 91, "longitude": 0}, "latitude"),
+        ({"latitude": 10}, "longitude"),
+        ({"accuracy_m": -1}, "accuracy_m"),
+        ({"nonce": "not ok!"}, "nonce"),
+        ({"latitude": "34"}, "latitude"),
+    ],
+)
 def test_validation_errors(world, stu, saturday, body, field):
     payload = {"token": code(world.site_xa), "action": "check_in", **body}
     resp = stu.post("/scan", json=payload)
@@ -327,8 +340,10 @@ def test_same_nonce_same_answer_nothing_new(world, stu, saturday):
     first = scan(stu, world.site_xa, nonce="tap-1")
     assert first.status_code == 201
     later(minutes=3)  # the token has expired meanwhile: the answer is replayed anyway
-    again = stu.post("/scan", json={"token": code(world.site_xa, steps_back=9),
-                                    "action": "check_in", "nonce": "tap-1"})  # fmt: skip
+    again = stu.post(
+        "/scan",
+        json={"token": code(world.site_xa, steps_back=9), "action": "check_in", "nonce": "tap-1"},
+    )
     assert again.status_code == 201
     assert again.get_json() == first.get_json()
     assert db.session.scalar(select(func.count(ServiceSession.id))) == 1
@@ -389,10 +404,22 @@ def test_back_to_back_sessions(world, stu, saturday):
 def test_exact_back_to_back_manual_entries_do_not_overlap(world, api, saturday):
     ent = api(world.ent_xa_staff)
     base = {"student_id": world.stu_xa.id, "site_id": world.site_xa.id, "reason": "平板断网"}
-    one = ent.post("/sessions", json={**base, "check_in_at": "2026-11-28T06:00:00+08:00",
-                                      "check_out_at": "2026-11-28T07:00:00+08:00"})  # fmt: skip
-    two = ent.post("/sessions", json={**base, "check_in_at": "2026-11-28T07:00:00+08:00",
-                                      "check_out_at": "2026-11-28T08:00:00+08:00"})  # fmt: skip
+    one = ent.post(
+        "/sessions",
+        json={
+            **base,
+            "check_in_at": "2026-11-28T06:00:00+08:00",
+            "check_out_at": "2026-11-28T07:00:00+08:00",
+        },
+    )
+    two = ent.post(
+        "/sessions",
+        json={
+            **base,
+            "check_in_at": "2026-11-28T07:00:00+08:00",
+            "check_out_at": "2026-11-28T08:00:00+08:00",
+        },
+    )
     assert one.status_code == two.status_code == 201
 
 

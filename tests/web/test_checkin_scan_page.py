@@ -42,8 +42,9 @@ def test_flow_through_login_within_grace(world, client, saturday):
     assert resp.status_code == 302
     assert resp.headers["Location"].startswith("/login?next=/s/")
     assert counts() == before  # GET changes no stored record
-    resp = client.post("/login", data={"username": "stu_xa", "password": PASSWORD,
-                                       "next": f"/s/{token}"})  # fmt: skip
+    resp = client.post(
+        "/login", data={"username": "stu_xa", "password": PASSWORD, "next": f"/s/{token}"}
+    )
     assert resp.status_code == 302 and resp.headers["Location"] == url
     later(seconds=100)  # the token itself has expired by now
     page = client.get(url)
@@ -93,9 +94,15 @@ def test_first_password_change_on_the_way(world, client, make_student, make_agre
     resp = client.get(url)
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/account/password")
     later(seconds=60)
-    resp = client.post("/account/password", data={
-        "old_password": PASSWORD, "new_password": "Autumn-Secret-77", "confirm": "Autumn-Secret-77",
-        "next": url})  # fmt: skip
+    resp = client.post(
+        "/account/password",
+        data={
+            "old_password": PASSWORD,
+            "new_password": "Autumn-Secret-77",
+            "confirm": "Autumn-Secret-77",
+            "next": url,
+        },
+    )
     assert resp.status_code == 302 and resp.headers["Location"] == url
     html = client.get(url).get_data(as_text=True)
     later(seconds=60)
@@ -137,9 +144,16 @@ def test_geolocation_fields_reach_the_session(world, client, login, make_site, s
     token = code(site)
     html = client.get(f"/s/{token}").get_data(as_text=True)
     assert 'data-geo="1"' in html
-    client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce"),
-                                      "latitude": "34.0002", "longitude": "108.0",
-                                      "accuracy_m": "15"})  # fmt: skip
+    client.post(
+        f"/s/{token}",
+        data={
+            "action": "check_in",
+            "nonce": hidden(html, "nonce"),
+            "latitude": "34.0002",
+            "longitude": "108.0",
+            "accuracy_m": "15",
+        },
+    )
     session = db.session.scalars(select(ServiceSession)).one()
     assert session.latitude == 34.0002 and session.flag_list == []
 
@@ -192,14 +206,26 @@ def test_csrf_is_required(world, app_factory, frozen):
     with app.app_context():
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
-        client.post("/login", data={"username": "stu_xa", "password": PASSWORD,
-                                    "csrf_token": hidden(page, "csrf_token")})  # fmt: skip
+        client.post(
+            "/login",
+            data={
+                "username": "stu_xa",
+                "password": PASSWORD,
+                "csrf_token": hidden(page, "csrf_token"),
+            },
+        )
         html = client.get(f"/s/{token}").get_data(as_text=True)
         resp = client.post(
             f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")}
         )
         assert resp.status_code == 400 and "csrf_failed" in resp.get_data(as_text=True)
-        resp = client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce"),
-                                                "csrf_token": hidden(html, "csrf_token")})  # fmt: skip
+        resp = client.post(
+            f"/s/{token}",
+            data={
+                "action": "check_in",
+                "nonce": hidden(html, "nonce"),
+                "csrf_token": hidden(html, "csrf_token"),
+            },
+        )
         assert resp.status_code == 302
         assert db.session.scalar(select(func.count(ServiceSession.id))) == 1

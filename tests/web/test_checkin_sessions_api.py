@@ -70,9 +70,12 @@ def test_adjust_moves_minutes_between_months(world, api, frozen):
     session = served(api(world.stu_xa_user), world.site_xa)
     resp = api(world.ent_xa_staff).post(
         f"/sessions/{session['id']}/adjust",
-        json={"check_in_at": "2026-10-31T23:00:00+08:00", "check_out_at": "2026-11-01T01:00:00+08:00",
-              "reason": "实际时间"},
-    )  # fmt: skip
+        json={
+            "check_in_at": "2026-10-31T23:00:00+08:00",
+            "check_out_at": "2026-11-01T01:00:00+08:00",
+            "reason": "实际时间",
+        },
+    )
     assert resp.status_code == 200, resp.get_json()
     assert months_of(session["id"]) == [("2026-10", 60, "confirmed"), ("2026-11", 60, "confirmed")]
 
@@ -104,9 +107,14 @@ def test_auto_closed_cannot_be_confirmed_until_adjusted(world, api, saturday):
     assert resp.status_code == 409 and code_of(resp) == "invalid_state"
     resp = ent.post("/sessions/confirm", json={"ids": [opened["id"]]})
     assert resp.status_code == 409 and code_of(resp) == "invalid_state"
-    resp = ent.post(f"/sessions/{opened['id']}/adjust", json={
-        "check_in_at": "2026-11-28T09:00:00+08:00", "check_out_at": "2026-11-28T12:30:00+08:00",
-        "reason": "学生忘记签退，按排班表调整"})  # fmt: skip
+    resp = ent.post(
+        f"/sessions/{opened['id']}/adjust",
+        json={
+            "check_in_at": "2026-11-28T09:00:00+08:00",
+            "check_out_at": "2026-11-28T12:30:00+08:00",
+            "reason": "学生忘记签退，按排班表调整",
+        },
+    )
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["status"] == "confirmed" and body["minutes"] == 210
@@ -193,9 +201,17 @@ def test_cross_city_session_visible_to_both_unions(world, api, make_agreement, f
 
 
 @pytest.mark.parametrize(
-    "query", ["?month=2026-13", "?month=11-2026", "?status=done", "?student_id=abc", "?flag=odd",
-              "?per_page=0", "?month=9999-12"],
-)  # fmt: skip
+    "query",
+    [
+        "?month=2026-13",
+        "?month=11-2026",
+        "?status=done",
+        "?student_id=abc",
+        "?flag=odd",
+        "?per_page=0",
+        "?month=9999-12",
+    ],
+)
 def test_list_bad_queries_are_400(world, api, query):
     resp = api(world.sx_staff).get("/sessions" + query)
     assert resp.status_code == 400, resp.get_json()
@@ -250,8 +266,10 @@ def test_bulk_confirm_out_of_scope_is_404_and_changes_nothing(world, api, saturd
     assert db.session.get(ServiceSession, a["id"]).status == "pending"
 
 
-@pytest.mark.parametrize("body", [{"ids": []}, {"ids": ["1"]}, {"ids": [True]}, {"ids": 5}, {},
-                                  {"ids": list(range(1, 502))}])  # fmt: skip
+@pytest.mark.parametrize(
+    "body",
+    [{"ids": []}, {"ids": ["1"]}, {"ids": [True]}, {"ids": 5}, {}, {"ids": list(range(1, 502))}],
+)
 def test_bulk_confirm_bad_bodies(world, api, body):
     assert api(world.ent_xa_staff).post("/sessions/confirm", json=body).status_code == 400
 
@@ -269,18 +287,22 @@ def test_open_session_cannot_be_confirmed_or_rejected(world, api, saturday):
 
 @pytest.mark.parametrize(
     ("times", "field"),
-    [(("2026-11-28T08:00:00+08:00", "2026-11-28T07:00:00+08:00"), "check_out_at"),
-     (("2026-11-28T08:00:00+08:00", "2026-11-28T08:00:00+08:00"), "check_out_at"),
-     (("2026-11-28T08:00:00+08:00", "2026-11-28T13:00:00+08:00"), "check_out_at"),  # future
-     (("2026-11-29T08:00:00+08:00", "2026-11-29T09:00:00+08:00"), "check_in_at"),  # future
-     (("2026-11-28T08:00:00", "2026-11-28T09:00:00+08:00"), "check_in_at"),  # no offset
-     (("not a time", "2026-11-28T09:00:00+08:00"), "check_in_at")],
-)  # fmt: skip
+    [
+        (("2026-11-28T08:00:00+08:00", "2026-11-28T07:00:00+08:00"), "check_out_at"),
+        (("2026-11-28T08:00:00+08:00", "2026-11-28T08:00:00+08:00"), "check_out_at"),
+        (("2026-11-28T08:00:00+08:00", "2026-11-28T13:00:00+08:00"), "check_out_at"),  # future
+        (("2026-11-29T08:00:00+08:00", "2026-11-29T09:00:00+08:00"), "check_in_at"),  # future
+        (("2026-11-28T08:00:00", "2026-11-28T09:00:00+08:00"), "check_in_at"),  # no offset
+        (("not a time", "2026-11-28T09:00:00+08:00"), "check_in_at"),
+    ],
+)
 def test_adjust_validation(world, api, saturday, times, field):
     s = served(api(world.stu_xa_user), world.site_xa)  # 09:00–11:00, now 11:00
     later(hours=1)  # now 12:00
-    resp = api(world.ent_xa_staff).post(f"/sessions/{s['id']}/adjust", json={
-        "check_in_at": times[0], "check_out_at": times[1], "reason": "调整"})  # fmt: skip
+    resp = api(world.ent_xa_staff).post(
+        f"/sessions/{s['id']}/adjust",
+        json={"check_in_at": times[0], "check_out_at": times[1], "reason": "调整"},
+    )
     assert resp.status_code == 400, resp.get_json()
     error = resp.get_json()["error"]
     assert error["code"] == "validation_error" and field in error["fields"]
@@ -293,14 +315,24 @@ def test_adjust_may_not_overlap_another_session(world, api, saturday):
     later(hours=1)
     second = served(stu, world.site_xa, hours=1)  # 11:00–12:00
     ent = api(world.ent_xa_staff)
-    resp = ent.post(f"/sessions/{second['id']}/adjust", json={
-        "check_in_at": "2026-11-28T09:59:00+08:00", "check_out_at": "2026-11-28T12:00:00+08:00",
-        "reason": "调整"})  # fmt: skip
+    resp = ent.post(
+        f"/sessions/{second['id']}/adjust",
+        json={
+            "check_in_at": "2026-11-28T09:59:00+08:00",
+            "check_out_at": "2026-11-28T12:00:00+08:00",
+            "reason": "调整",
+        },
+    )
     assert resp.status_code == 400
     assert "check_in_at" in resp.get_json()["error"]["fields"]
-    resp = ent.post(f"/sessions/{second['id']}/adjust", json={
-        "check_in_at": "2026-11-28T10:00:00+08:00", "check_out_at": "2026-11-28T12:00:00+08:00",
-        "reason": "调整"})  # fmt: skip
+    resp = ent.post(
+        f"/sessions/{second['id']}/adjust",
+        json={
+            "check_in_at": "2026-11-28T10:00:00+08:00",
+            "check_out_at": "2026-11-28T12:00:00+08:00",
+            "reason": "调整",
+        },
+    )
     assert resp.status_code == 200, resp.get_json()
     assert resp.get_json()["minutes"] == 120
     assert first["id"] != second["id"]
@@ -320,9 +352,13 @@ def test_adjust_needs_a_reason_and_scope(world, api, saturday):
 
 def test_manual_entry(world, api, saturday):
     ent = api(world.ent_xa_staff)
-    body = {"student_id": world.stu_xa.id, "site_id": world.site_xa.id,
-            "check_in_at": "2026-11-28T06:00:00+08:00", "check_out_at": "2026-11-28T08:30:00+08:00",
-            "reason": "平板断网"}  # fmt: skip
+    body = {
+        "student_id": world.stu_xa.id,
+        "site_id": world.site_xa.id,
+        "check_in_at": "2026-11-28T06:00:00+08:00",
+        "check_out_at": "2026-11-28T08:30:00+08:00",
+        "reason": "平板断网",
+    }
     resp = ent.post("/sessions", json=body)
     assert resp.status_code == 201, resp.get_json()
     s = resp.get_json()
@@ -334,12 +370,24 @@ def test_manual_entry(world, api, saturday):
     ).one()
     assert entry.entity_id == str(s["id"]) and entry.actor_name == "ent_xa"
     # overlapping the same student's session: 400
-    resp = ent.post("/sessions", json={**body, "check_in_at": "2026-11-28T08:00:00+08:00",
-                                       "check_out_at": "2026-11-28T08:45:00+08:00"})  # fmt: skip
+    resp = ent.post(
+        "/sessions",
+        json={
+            **body,
+            "check_in_at": "2026-11-28T08:00:00+08:00",
+            "check_out_at": "2026-11-28T08:45:00+08:00",
+        },
+    )
     assert resp.status_code == 400
     # a workday: 409 day_not_allowed; another enterprise's student or site: 404
-    resp = ent.post("/sessions", json={**body, "check_in_at": "2026-11-27T06:00:00+08:00",
-                                       "check_out_at": "2026-11-27T07:00:00+08:00"})  # fmt: skip
+    resp = ent.post(
+        "/sessions",
+        json={
+            **body,
+            "check_in_at": "2026-11-27T06:00:00+08:00",
+            "check_out_at": "2026-11-27T07:00:00+08:00",
+        },
+    )
     assert resp.status_code == 409 and code_of(resp) == "day_not_allowed"
     assert ent.post("/sessions", json={**body, "student_id": world.stu_tc.id}).status_code == 404
     assert ent.post("/sessions", json={**body, "site_id": world.site_tc.id}).status_code == 404
@@ -357,13 +405,17 @@ def test_correction_accept_applies_the_times(world, api, saturday):
     later(hours=13)  # forgot to check out: auto-closed
     resp = stu.post(f"/sessions/{opened['id']}/corrections", json={"note": "忘记签退"})
     assert resp.status_code == 400  # no time proposed
-    resp = stu.post(f"/sessions/{opened['id']}/corrections",
-                    json={"check_out_at": "2026-11-28T12:00:00+08:00", "note": "忘记签退，12 点离开"})  # fmt: skip
+    resp = stu.post(
+        f"/sessions/{opened['id']}/corrections",
+        json={"check_out_at": "2026-11-28T12:00:00+08:00", "note": "忘记签退，12 点离开"},
+    )
     assert resp.status_code == 201, resp.get_json()
     correction = resp.get_json()
     assert correction["status"] == "open" and isinstance(correction["id"], int)
-    again = stu.post(f"/sessions/{opened['id']}/corrections",
-                     json={"check_out_at": "2026-11-28T12:00:00+08:00", "note": "再次"})  # fmt: skip
+    again = stu.post(
+        f"/sessions/{opened['id']}/corrections",
+        json={"check_out_at": "2026-11-28T12:00:00+08:00", "note": "再次"},
+    )
     assert again.status_code == 409
     assert (
         api(world.ent_tc_staff).post(f"/corrections/{correction['id']}/accept").status_code == 404
@@ -382,8 +434,10 @@ def test_correction_accept_applies_the_times(world, api, saturday):
 def test_correction_decline_leaves_the_session(world, api, saturday):
     stu, ent = api(world.stu_xa_user), api(world.ent_xa_staff)
     s = served(stu, world.site_xa)
-    resp = stu.post(f"/sessions/{s['id']}/corrections",
-                    json={"check_in_at": "2026-11-28T08:00:00+08:00", "note": "早到了"})  # fmt: skip
+    resp = stu.post(
+        f"/sessions/{s['id']}/corrections",
+        json={"check_in_at": "2026-11-28T08:00:00+08:00", "note": "早到了"},
+    )
     assert resp.status_code == 201
     cid = resp.get_json()["id"]
     resp = ent.post(f"/corrections/{cid}/decline", json={"note": "排班表显示 9 点到"})
@@ -430,8 +484,11 @@ def test_closed_month_refuses_the_enterprise_but_not_the_students_union(world, a
     ent = api(world.ent_xa_staff)
     resp = ent.post(f"/sessions/{s['id']}/confirm")
     assert resp.status_code == 409 and code_of(resp) == "month_closed"
-    body = {"check_in_at": "2026-11-28T09:00:00+08:00", "check_out_at": "2026-11-28T10:00:00+08:00",
-            "reason": "结算后更正"}  # fmt: skip
+    body = {
+        "check_in_at": "2026-11-28T09:00:00+08:00",
+        "check_out_at": "2026-11-28T10:00:00+08:00",
+        "reason": "结算后更正",
+    }
     assert code_of(ent.post(f"/sessions/{s['id']}/adjust", json=body)) == "month_closed"
     # union staff of another union in scope of the enterprise only: 403
     assert api(world.tc_staff).post(f"/sessions/{s['id']}/adjust", json=body).status_code == 404
@@ -446,9 +503,15 @@ def test_attested_month_refuses_the_enterprise(world, api, frozen):
 
     frozen("2026-11-28 09:00")
     s = served(api(world.stu_xa_user), world.site_xa)
-    db.session.add(Attestation(enterprise_id=world.ent_xa.id, month="2026-11",
-                               attested_at=clock.now(), attested_by_id=world.ent_xa_staff.id,
-                               signer_name="负责人"))  # fmt: skip
+    db.session.add(
+        Attestation(
+            enterprise_id=world.ent_xa.id,
+            month="2026-11",
+            attested_at=clock.now(),
+            attested_by_id=world.ent_xa_staff.id,
+            signer_name="负责人",
+        )
+    )
     db.session.commit()
     resp = api(world.ent_xa_staff).post(f"/sessions/{s['id']}/confirm")
     assert resp.status_code == 409 and code_of(resp) == "month_closed"

@@ -56,8 +56,11 @@ def test_bulk_confirm_from_the_page(world, client, login, day):
     )
     assert resp.status_code == 302
     assert db.session.get(ServiceSession, day["pending"]["id"]).status == "confirmed"
-    resp = client.post("/checkin/enterprise/sessions/confirm", data={"ids": [str(day["open"]["id"])]},
-                       follow_redirects=True)  # fmt: skip
+    resp = client.post(
+        "/checkin/enterprise/sessions/confirm",
+        data={"ids": [str(day["open"]["id"])]},
+        follow_redirects=True,
+    )
     assert "不能确认" in resp.get_data(as_text=True)
 
 
@@ -68,11 +71,19 @@ def test_single_confirm_reject_and_adjust(world, client, login, day):
     assert "调整时间" in html and "驳回" in html
     resp = client.post(f"/checkin/sessions/{sid}/reject", data={"reason": ""})
     assert resp.status_code == 400
-    resp = client.post(f"/checkin/sessions/{sid}/adjust", data={
-        "check_in_at": "2026-11-28T08:30", "check_out_at": "2026-11-28T08:00", "reason": "x"})  # fmt: skip
+    resp = client.post(
+        f"/checkin/sessions/{sid}/adjust",
+        data={"check_in_at": "2026-11-28T08:30", "check_out_at": "2026-11-28T08:00", "reason": "x"},
+    )
     assert resp.status_code == 400 and "签退时间必须晚于签到时间" in resp.get_data(as_text=True)
-    resp = client.post(f"/checkin/sessions/{sid}/adjust", data={
-        "check_in_at": "2026-11-28T08:30", "check_out_at": "2026-11-28T09:45", "reason": "迟到"})  # fmt: skip
+    resp = client.post(
+        f"/checkin/sessions/{sid}/adjust",
+        data={
+            "check_in_at": "2026-11-28T08:30",
+            "check_out_at": "2026-11-28T09:45",
+            "reason": "迟到",
+        },
+    )
     assert resp.status_code == 302
     s = db.session.get(ServiceSession, sid)
     assert s.status == "confirmed" and s.minutes == 75 and s.flag_list == ["adjusted"]
@@ -94,17 +105,31 @@ def test_manual_entry_page(world, client, login, day):
     login(world.ent_xa_staff)
     html = text(client.get("/checkin/enterprise/sessions/new"))
     assert "王小明" in html and "高新区服务点" in html
-    resp = client.post("/checkin/enterprise/sessions/new", data={
-        "student_id": world.stu_xa.id, "site_id": world.site_xa.id,
-        "check_in_at": "2026-11-28T06:00", "check_out_at": "2026-11-28T07:30", "reason": "手机没电"})  # fmt: skip
+    resp = client.post(
+        "/checkin/enterprise/sessions/new",
+        data={
+            "student_id": world.stu_xa.id,
+            "site_id": world.site_xa.id,
+            "check_in_at": "2026-11-28T06:00",
+            "check_out_at": "2026-11-28T07:30",
+            "reason": "手机没电",
+        },
+    )
     assert resp.status_code == 302
     manual = db.session.scalars(
         select(ServiceSession).where(ServiceSession.flags == "manual")
     ).one()
     assert manual.minutes == 90 and manual.status == "confirmed"
-    resp = client.post("/checkin/enterprise/sessions/new", data={
-        "student_id": world.stu_xa.id, "site_id": world.site_xa.id,
-        "check_in_at": "2026-11-28T07:00", "check_out_at": "2026-11-28T09:00", "reason": "重叠"})  # fmt: skip
+    resp = client.post(
+        "/checkin/enterprise/sessions/new",
+        data={
+            "student_id": world.stu_xa.id,
+            "site_id": world.site_xa.id,
+            "check_in_at": "2026-11-28T07:00",
+            "check_out_at": "2026-11-28T09:00",
+            "reason": "重叠",
+        },
+    )
     assert resp.status_code == 200 and "时间重叠" in resp.get_data(as_text=True)
 
 
@@ -123,8 +148,14 @@ def test_student_home_and_correction_round_trip(world, client, login, day):
     sid = day["pending"]["id"]
     html = text(client.get(f"/checkin/sessions/{sid}/correction"))
     assert 'value="2026-11-28T08:00"' in html
-    resp = client.post(f"/checkin/sessions/{sid}/correction", data={
-        "check_in_at": "2026-11-28T07:30", "check_out_at": "2026-11-28T10:00", "note": "提前到了"})  # fmt: skip
+    resp = client.post(
+        f"/checkin/sessions/{sid}/correction",
+        data={
+            "check_in_at": "2026-11-28T07:30",
+            "check_out_at": "2026-11-28T10:00",
+            "note": "提前到了",
+        },
+    )
     assert resp.status_code == 302
     c = db.session.scalars(select(Correction)).one()
     assert c.proposed_check_out_at is None  # unchanged times are not proposals
@@ -171,10 +202,15 @@ def test_union_sessions_page(world, client, login, day):
 
 @pytest.mark.parametrize(
     ("who", "path", "status"),
-    [("stu_xa_user", "/checkin/enterprise/sessions", 403), ("xa_staff", "/checkin/enterprise/present", 403),
-     ("ent_xa_staff", "/checkin/me", 403), ("ent_xa_staff", "/checkin/union/sessions", 403),
-     ("stu_xa_user", "/checkin/scans", 403), ("xa_staff", "/checkin/enterprise/sites", 403)],
-)  # fmt: skip
+    [
+        ("stu_xa_user", "/checkin/enterprise/sessions", 403),
+        ("xa_staff", "/checkin/enterprise/present", 403),
+        ("ent_xa_staff", "/checkin/me", 403),
+        ("ent_xa_staff", "/checkin/union/sessions", 403),
+        ("stu_xa_user", "/checkin/scans", 403),
+        ("xa_staff", "/checkin/enterprise/sites", 403),
+    ],
+)
 def test_pages_by_role(world, client, login, who, path, status):
     login(getattr(world, who))
     assert client.get(path).status_code == status

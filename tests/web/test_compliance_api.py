@@ -10,9 +10,17 @@ from volunteer.compliance.models import MonthFigure
 from volunteer.extensions import db
 
 MONTHROW_FIELDS = {
-    "student_id", "student_name", "month", "required_minutes", "confirmed_minutes",
-    "pending_minutes", "exempt_minutes", "status", "allowed_days_left", "needed_minutes",
-}  # fmt: skip
+    "student_id",
+    "student_name",
+    "month",
+    "required_minutes",
+    "confirmed_minutes",
+    "pending_minutes",
+    "exempt_minutes",
+    "status",
+    "allowed_days_left",
+    "needed_minutes",
+}
 
 
 # --- GET /compliance -------------------------------------------------------------------
@@ -60,8 +68,14 @@ def test_compliance_list_errors_in_order(world, api, make_union):
     assert xa.get("/compliance?union_code=TC").status_code == 404
     assert xa.get("/compliance?union_code=TC&month=bad&per_page=0").status_code == 404
     assert xa.get("/compliance?union_code=YT").status_code == 200
-    for query in ("month=2026-13", "month=nov", "status=great", "enterprise_id=abc",
-                  "per_page=501", "month=1999-01"):  # fmt: skip
+    for query in (
+        "month=2026-13",
+        "month=nov",
+        "status=great",
+        "enterprise_id=abc",
+        "per_page=501",
+        "month=1999-01",
+    ):
         resp = xa.get(f"/compliance?{query}")
         assert resp.status_code == 400, query
         assert resp.get_json()["error"]["code"] == "validation_error"
@@ -88,7 +102,10 @@ def test_student_month_for_each_role(world, api, frozen):
         row = resp.get_json()
         assert set(row) >= MONTHROW_FIELDS
         assert (row["required_minutes"], row["status"], row["allowed_days_left"]) == (
-            1440, "at_risk", 4)  # fmt: skip
+            1440,
+            "at_risk",
+            4,
+        )
     for user in (world.tc_staff, world.ent_tc_staff, world.stu_tc_user):
         assert api(user).get(path).status_code == 404, user.username
     assert api().get(path).status_code == 401
@@ -103,17 +120,29 @@ def test_student_month_for_each_role(world, api, frozen):
 def test_create_exemption(world, api, frozen):
     frozen("2026-11-16 10:00")
     client = api(world.xa_staff)
-    resp = client.post("/exemptions", json={"student_id": world.stu_xa.id, "month": "2026-11",
-                                            "minutes": 600, "reason": "考试周"})  # fmt: skip
+    resp = client.post(
+        "/exemptions",
+        json={
+            "student_id": world.stu_xa.id,
+            "month": "2026-11",
+            "minutes": 600,
+            "reason": "考试周",
+        },
+    )
     assert resp.status_code == 201
     body = resp.get_json()
     assert {k: body[k] for k in ("student_id", "month", "minutes", "reason")} == {
-        "student_id": world.stu_xa.id, "month": "2026-11", "minutes": 600, "reason": "考试周"}  # fmt: skip
+        "student_id": world.stu_xa.id,
+        "month": "2026-11",
+        "minutes": 600,
+        "reason": "考试周",
+    }
     assert isinstance(body["id"], int)
     row = client.get(f"/students/{world.stu_xa.id}/months/2026-11").get_json()
     assert (row["exempt_minutes"], row["required_minutes"]) == (600, 840)
-    whole = client.post("/exemptions", json={"student_id": world.stu_xa.id, "month": "2026-11",
-                                             "reason": "住院"})  # fmt: skip
+    whole = client.post(
+        "/exemptions", json={"student_id": world.stu_xa.id, "month": "2026-11", "reason": "住院"}
+    )
     assert whole.status_code == 201 and whole.get_json()["minutes"] is None
     row = client.get(f"/students/{world.stu_xa.id}/months/2026-11").get_json()
     assert (row["required_minutes"], row["status"]) == (0, "exempt")
@@ -173,8 +202,9 @@ def test_close_and_reopen_a_month(world, api, frozen, add_minutes):
     exemption = {"student_id": world.stu_xa.id, "month": "2026-10", "reason": "考试周"}
     resp = xa.post("/exemptions", json=exemption)
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "month_closed"
-    resp = xa.post("/exemptions", json={**exemption, "minutes": 440,
-                                        "override_reason": "学校补交证明"})  # fmt: skip
+    resp = xa.post(
+        "/exemptions", json={**exemption, "minutes": 440, "override_reason": "学校补交证明"}
+    )
     assert resp.status_code == 201
     row = xa.get(f"/students/{world.stu_xa.id}/months/2026-10").get_json()
     assert (row["status"], row["required_minutes"]) == ("met", 1000)
@@ -201,8 +231,12 @@ def test_calendar_month_items(world, api):
     assert len(items) == 31
     assert items["2026-10-10"]["kind"] == "work" and items["2026-10-10"]["source"] == "official"
     assert items["2026-10-01"]["kind"] == "rest" and items["2026-10-01"]["name"] == "国庆节"
-    assert items["2026-10-11"] == {"date": "2026-10-11", "kind": "rest", "source": "official",
-                                   "name": None}  # fmt: skip
+    assert items["2026-10-11"] == {
+        "date": "2026-10-11",
+        "kind": "rest",
+        "source": "official",
+        "name": None,
+    }
     uncovered = api(world.stu_xa_user).get("/calendar?month=2027-01").get_json()["items"]
     assert {i["source"] for i in uncovered} == {"weekend"}
     assert api(world.stu_xa_user).get("/calendar?month=2026-00").status_code == 400
@@ -214,8 +248,12 @@ def test_calendar_override_by_root_staff(world, api):
     resp = sx.put("/calendar/2027-01-01", json={"kind": "rest", "name": "元旦"})
     assert resp.status_code == 200 and resp.get_json()["kind"] == "rest"
     items = {i["date"]: i for i in sx.get("/calendar?month=2027-01").get_json()["items"]}
-    assert items["2027-01-01"] == {"date": "2027-01-01", "kind": "rest", "source": "override",
-                                   "name": "元旦"}  # fmt: skip
+    assert items["2027-01-01"] == {
+        "date": "2027-01-01",
+        "kind": "rest",
+        "source": "override",
+        "name": "元旦",
+    }
     assert sx.put("/calendar/2027-01-01", json={"kind": "work"}).status_code == 200
     assert sx.delete("/calendar/2027-01-01").status_code == 204
     assert sx.delete("/calendar/2027-01-01").status_code == 404
@@ -236,9 +274,14 @@ def test_calendar_override_refusals(world, api):
     # 403 comes before 400 for a non-root officer.
     assert api(world.xa_staff).put("/calendar/bad", json={"kind": 1}).status_code == 403
     sx = api(world.sx_staff)
-    for day, payload in (("2027-02-30", body), ("20270101", body), ("2027-01-01", {"kind": "x"}),
-                         ("2027-01-01", {"kind": 1}), ("2027-01-01", {}),
-                         ("2027-01-01", {"kind": "rest", "name": "x" * 101})):  # fmt: skip
+    for day, payload in (
+        ("2027-02-30", body),
+        ("20270101", body),
+        ("2027-01-01", {"kind": "x"}),
+        ("2027-01-01", {"kind": 1}),
+        ("2027-01-01", {}),
+        ("2027-01-01", {"kind": "rest", "name": "x" * 101}),
+    ):
         resp = sx.put(f"/calendar/{day}", json=payload)
         assert resp.status_code == 400, (day, payload)
 

@@ -48,8 +48,9 @@ def test_dashboard_filters_and_drill_down(world, login, frozen):
     assert client.get("/compliance?month=2026-99").status_code == 200
 
 
-def test_dashboard_pages_its_enterprise_table(world, login, frozen, make_student,
-                                               make_enterprise, make_agreement):  # fmt: skip
+def test_dashboard_pages_its_enterprise_table(
+    world, login, frozen, make_student, make_enterprise, make_agreement
+):
     frozen("2026-11-16 10:00")
     for n in range(30):
         ent = make_enterprise("XA", name=f"分页企业{n:02d}")
@@ -103,27 +104,37 @@ def test_exemption_form(world, login, frozen):
     client = login(world.xa_staff)
     page = client.get(f"/compliance/exemptions/new?student_id={world.stu_xa.id}&month=2026-11")
     assert page.status_code == 200 and "王小明" in text(page)
-    resp = client.post("/compliance/exemptions/new", data={
-        "student_id": world.stu_xa.id, "month": "2026-11", "hours": "10", "reason": "考试周"})  # fmt: skip
+    resp = client.post(
+        "/compliance/exemptions/new",
+        data={"student_id": world.stu_xa.id, "month": "2026-11", "hours": "10", "reason": "考试周"},
+    )
     assert resp.status_code == 302
     exemption = db.session.scalars(select(Exemption)).one()
     assert (exemption.minutes, exemption.reason) == (600, "考试周")
     detail = text(client.get(resp.headers["Location"]))
     assert "考试周" in detail and "14.0" in detail  # 24 − 10 hours still required
     # By phone number, whole month.
-    resp = client.post("/compliance/exemptions/new", data={
-        "student": world.stu_xa.phone, "month": "2026-12", "whole": "y", "reason": "住院"})  # fmt: skip
+    resp = client.post(
+        "/compliance/exemptions/new",
+        data={"student": world.stu_xa.phone, "month": "2026-12", "whole": "y", "reason": "住院"},
+    )
     assert resp.status_code == 302
-    resp = client.post("/compliance/exemptions/new", data={
-        "student": world.stu_tc.phone, "month": "2026-12", "whole": "y", "reason": "住院"})  # fmt: skip
+    resp = client.post(
+        "/compliance/exemptions/new",
+        data={"student": world.stu_tc.phone, "month": "2026-12", "whole": "y", "reason": "住院"},
+    )
     assert resp.status_code == 200 and "没有找到该手机号的学生" in text(resp)
-    resp = client.post("/compliance/exemptions/new", data={
-        "student_id": world.stu_xa.id, "month": "2026-11", "reason": ""})  # fmt: skip
+    resp = client.post(
+        "/compliance/exemptions/new",
+        data={"student_id": world.stu_xa.id, "month": "2026-11", "reason": ""},
+    )
     assert resp.status_code == 200 and "请填写理由" in text(resp)
     # Exactly one of "whole" and hours.
     for extra, message in (({}, "请填写免除时长"), ({"whole": "y", "hours": "4"}, "请不要再填写")):
-        resp = client.post("/compliance/exemptions/new", data={
-            "student_id": world.stu_xa.id, "month": "2026-11", "reason": "考试", **extra})  # fmt: skip
+        resp = client.post(
+            "/compliance/exemptions/new",
+            data={"student_id": world.stu_xa.id, "month": "2026-11", "reason": "考试", **extra},
+        )
         assert resp.status_code == 200 and message in text(resp)
     assert db.session.scalar(select(func.count()).select_from(Exemption)) == 2
 
@@ -131,15 +142,18 @@ def test_exemption_form(world, login, frozen):
 def test_revoke_an_exemption(world, login, frozen):
     frozen("2026-11-16 10:00")
     client = login(world.xa_staff)
-    client.post("/compliance/exemptions/new", data={
-        "student_id": world.stu_xa.id, "month": "2026-11", "whole": "y", "reason": "考试周"})  # fmt: skip
+    client.post(
+        "/compliance/exemptions/new",
+        data={"student_id": world.stu_xa.id, "month": "2026-11", "whole": "y", "reason": "考试周"},
+    )
     exemption = db.session.scalars(select(Exemption)).one()
     resp = client.post(f"/compliance/exemptions/{exemption.id}/revoke", data={"reason": "登记错误"})
     assert resp.status_code == 302
     db.session.refresh(exemption)
     assert exemption.revoked_at is not None
-    other = login(world.tc_staff).post(f"/compliance/exemptions/{exemption.id}/revoke",
-                                       data={"reason": "x"})  # fmt: skip
+    other = login(world.tc_staff).post(
+        f"/compliance/exemptions/{exemption.id}/revoke", data={"reason": "x"}
+    )
     assert other.status_code == 404
 
 
@@ -150,17 +164,19 @@ def test_close_page_warns_then_closes_and_reopens(world, login, frozen, add_minu
     client = login(world.xa_staff)
     page = text(client.get("/compliance/close"))  # last month by default
     assert "2026-10" in page and "7.3" in page and "将不再计入" in page
-    resp = client.post("/compliance/close?month=2026-10&union=XA",
-                       data={"action": "close"})  # fmt: skip
+    resp = client.post("/compliance/close?month=2026-10&union=XA", data={"action": "close"})
     assert resp.status_code == 200 and "请勾选确认" in text(resp)
-    resp = client.post("/compliance/close?month=2026-10&union=XA",
-                       data={"action": "close", "close-confirm": "y"})  # fmt: skip
+    resp = client.post(
+        "/compliance/close?month=2026-10&union=XA", data={"action": "close", "close-confirm": "y"}
+    )
     assert resp.status_code == 302
     assert db.session.scalars(select(MonthClose)).one().is_closed
     page = text(client.get("/compliance/close?month=2026-10&union=XA"))
     assert "已结算" in page and "重新开放该月" in page
-    resp = client.post("/compliance/close?month=2026-10&union=XA",
-                       data={"action": "reopen", "reopen-reason": "企业补充确认"})  # fmt: skip
+    resp = client.post(
+        "/compliance/close?month=2026-10&union=XA",
+        data={"action": "reopen", "reopen-reason": "企业补充确认"},
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     assert not db.session.scalars(select(MonthClose)).one().is_closed
@@ -197,8 +213,9 @@ def test_calendar_page(world, login):
     assert "国庆节" in page and "设置全省覆盖" not in page
     client = login(world.sx_staff)
     assert "设置全省覆盖" in text(client.get("/calendar?month=2026-10"))
-    resp = client.post("/calendar?month=2027-01",
-                       data={"day": "2027-01-01", "kind": "rest", "name": "元旦"})  # fmt: skip
+    resp = client.post(
+        "/calendar?month=2027-01", data={"day": "2027-01-01", "kind": "rest", "name": "元旦"}
+    )
     assert resp.status_code == 302
     assert db.session.get(CalendarOverride, __import__("datetime").date(2027, 1, 1)).name == "元旦"
     page = text(client.get("/calendar?month=2027-01"))
@@ -225,8 +242,15 @@ def test_statement_count_does_not_grow_with_students(
             if i % 3 == 0:
                 add_minutes(student, agreement, "2026-11-07", 120, "pending")
             if i % 5 == 0:
-                db.session.add(Exemption(student_id=student.id, month="2026-11", minutes=60,
-                                         reason="考试", created_at=agreement.created_at))  # fmt: skip
+                db.session.add(
+                    Exemption(
+                        student_id=student.id,
+                        month="2026-11",
+                        minutes=60,
+                        reason="考试",
+                        created_at=agreement.created_at,
+                    )
+                )
         db.session.commit()
 
     if path.startswith("/api"):

@@ -6,15 +6,38 @@ import pytest
 
 from tests.conftest import valid_credit_code
 
-ENTERPRISE_KEYS = {"id", "name", "credit_code", "union_code", "city", "industry", "address",
-                   "capacity", "contact_name", "contact_phone"}  # fmt: skip
-SITE_KEYS = {"id", "enterprise_id", "name", "address", "latitude", "longitude", "radius_m",
-             "is_active"}  # fmt: skip
+ENTERPRISE_KEYS = {
+    "id",
+    "name",
+    "credit_code",
+    "union_code",
+    "city",
+    "industry",
+    "address",
+    "capacity",
+    "contact_name",
+    "contact_phone",
+}
+SITE_KEYS = {
+    "id",
+    "enterprise_id",
+    "name",
+    "address",
+    "latitude",
+    "longitude",
+    "radius_m",
+    "is_active",
+}
 
 
 def _body(**over):
-    body = {"name": "西安爱心物流有限公司", "credit_code": valid_credit_code(4242),
-            "union_code": "XA", "city": "西安", "industry": "物流"}  # fmt: skip
+    body = {
+        "name": "西安爱心物流有限公司",
+        "credit_code": valid_credit_code(4242),
+        "union_code": "XA",
+        "city": "西安",
+        "industry": "物流",
+    }
     body.update(over)
     return body
 
@@ -93,8 +116,10 @@ def test_other_city_reads_profile_but_cannot_manage(world, api):
 
 
 def test_add_site_by_union_and_enterprise(world, api):
-    resp = api(world.xa_staff).post(f"/enterprises/{world.ent_xa.id}/sites", json={
-        "name": "钟楼服务点", "latitude": 34.26, "longitude": 108.94, "radius_m": 300})  # fmt: skip
+    resp = api(world.xa_staff).post(
+        f"/enterprises/{world.ent_xa.id}/sites",
+        json={"name": "钟楼服务点", "latitude": 34.26, "longitude": 108.94, "radius_m": 300},
+    )
     assert resp.status_code == 201, resp.get_json()
     site = resp.get_json()
     assert set(site) == SITE_KEYS and site["radius_m"] == 300 and site["is_active"] is True

@@ -60,9 +60,14 @@ def test_role_matrix(world, app):
 def test_out_of_scope_pages_are_404(world, login):
     tc = login(world.tc_staff)
     assert tc.get(f"/enterprises/{world.ent_xa.id}").status_code == 200  # read the profile
-    for path in (f"/enterprises/{world.ent_xa.id}/edit", f"/enterprises/{world.ent_xa.id}/sites/new",
-                 f"/enterprises/{world.ent_xa.id}/staff/new", f"/sites/{world.site_xa.id}/edit",
-                 f"/agreements/{world.agr_xa.id}", f"/agreements/new?student_id={world.stu_xa.id}"):  # fmt: skip
+    for path in (
+        f"/enterprises/{world.ent_xa.id}/edit",
+        f"/enterprises/{world.ent_xa.id}/sites/new",
+        f"/enterprises/{world.ent_xa.id}/staff/new",
+        f"/sites/{world.site_xa.id}/edit",
+        f"/agreements/{world.agr_xa.id}",
+        f"/agreements/new?student_id={world.stu_xa.id}",
+    ):
         assert tc.get(path).status_code == 404, path
     assert tc.post(f"/sites/{world.site_xa.id}/active", data={"active": "0"}).status_code == 404
 
@@ -107,13 +112,26 @@ def test_create_enterprise_form(world, login):
 
 def test_edit_enterprise_form(world, login):
     client = login(world.xa_staff)
-    resp = client.post(f"/enterprises/{world.ent_xa.id}/edit", data={
-        "name": world.ent_xa.name, "credit_code": world.ent_xa.credit_code, "capacity": "0",
-        "city": "西安"})  # fmt: skip
+    resp = client.post(
+        f"/enterprises/{world.ent_xa.id}/edit",
+        data={
+            "name": world.ent_xa.name,
+            "credit_code": world.ent_xa.credit_code,
+            "capacity": "0",
+            "city": "西安",
+        },
+    )
     assert resp.status_code == 200 and "容量不能低于" in resp.get_data(as_text=True)
-    resp = client.post(f"/enterprises/{world.ent_xa.id}/edit", data={
-        "name": world.ent_xa.name, "credit_code": world.ent_xa.credit_code, "capacity": "12",
-        "city": "西安市", "contact_phone": "13912345678"})  # fmt: skip
+    resp = client.post(
+        f"/enterprises/{world.ent_xa.id}/edit",
+        data={
+            "name": world.ent_xa.name,
+            "credit_code": world.ent_xa.credit_code,
+            "capacity": "12",
+            "city": "西安市",
+            "contact_phone": "13912345678",
+        },
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     assert db.session.get(Enterprise, world.ent_xa.id).capacity == 12
@@ -121,11 +139,15 @@ def test_edit_enterprise_form(world, login):
 
 def test_sites_by_pages(world, login):
     client = login(world.ent_xa_staff)
-    resp = client.post(f"/enterprises/{world.ent_xa.id}/sites/new",
-                       data={"name": "钟楼点", "latitude": "34.26", "longitude": "200"})  # fmt: skip
+    resp = client.post(
+        f"/enterprises/{world.ent_xa.id}/sites/new",
+        data={"name": "钟楼点", "latitude": "34.26", "longitude": "200"},
+    )
     assert resp.status_code == 200 and "经度" in resp.get_data(as_text=True)
-    resp = client.post(f"/enterprises/{world.ent_xa.id}/sites/new",
-                       data={"name": "钟楼点", "latitude": "34.26", "longitude": "108.94", "radius_m": "250"})  # fmt: skip
+    resp = client.post(
+        f"/enterprises/{world.ent_xa.id}/sites/new",
+        data={"name": "钟楼点", "latitude": "34.26", "longitude": "108.94", "radius_m": "250"},
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/my/enterprise")
     site = db.session.scalars(select(Site).where(Site.name == "钟楼点")).one()
     assert site.radius_m == 250
@@ -143,8 +165,10 @@ def test_sites_by_pages(world, login):
 
 def test_staff_account_page(world, login):
     client = login(world.xa_staff)
-    resp = client.post(f"/enterprises/{world.ent_xa.id}/staff/new",
-                       data={"name": "新管理员", "username": "ent_xa_new", "password": "Another-Pass-1"})  # fmt: skip
+    resp = client.post(
+        f"/enterprises/{world.ent_xa.id}/staff/new",
+        data={"name": "新管理员", "username": "ent_xa_new", "password": "Another-Pass-1"},
+    )
     assert resp.status_code == 302
     user = db.session.scalars(select(User).where(User.username == "ent_xa_new")).one()
     assert user.must_change_password and user.enterprise_id == world.ent_xa.id
@@ -173,9 +197,15 @@ def test_agreement_picker_and_suggestions(world, login, make_student):
 def test_create_agreement_page(world, login, make_student):
     free = make_student("XA")
     client = login(world.xa_staff)
-    form = {"student_id": str(free.id), "enterprise_id": str(world.ent_xa.id), "kind": "volunteer",
-            "starts_on": "2026-12-01", "ends_on": "2027-06-30", "allow_workdays": "",
-            "signed_on": "2026-11-27"}  # fmt: skip
+    form = {
+        "student_id": str(free.id),
+        "enterprise_id": str(world.ent_xa.id),
+        "kind": "volunteer",
+        "starts_on": "2026-12-01",
+        "ends_on": "2027-06-30",
+        "allow_workdays": "",
+        "signed_on": "2026-11-27",
+    }
     resp = client.post(f"/agreements/new?student_id={free.id}", data=form)
     assert resp.status_code == 302
     agreement = db.session.scalars(select(Agreement).where(Agreement.student_id == free.id)).one()

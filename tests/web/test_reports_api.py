@@ -49,11 +49,20 @@ def test_enterprise_csv(api, nov):
     assert resp.status_code == 200
     assert resp.headers["Content-Type"].startswith("text/csv")
     assert _filename_star(resp) == "西安爱心科技有限公司-2026-11-服务时长月报.csv"
-    assert f'filename="enterprise-{nov.ent_xa.id}-2026-11.csv"' in resp.headers[
-        "Content-Disposition"]  # fmt: skip
+    assert (
+        f'filename="enterprise-{nov.ent_xa.id}-2026-11.csv"' in resp.headers["Content-Disposition"]
+    )
     rows = _csv_rows(resp.data)
-    assert rows[0][:8] == ["姓名", "学校", "协议", "服务次数", "已确认小时", "待确认小时",
-                           "应服务小时", "状态"]  # fmt: skip
+    assert rows[0][:8] == [
+        "姓名",
+        "学校",
+        "协议",
+        "服务次数",
+        "已确认小时",
+        "待确认小时",
+        "应服务小时",
+        "状态",
+    ]
     by_name = {r[0]: r for r in rows[1:-1]}
     assert set(by_name) == {"王小明", "张三丰"}
     assert by_name["王小明"][4:8] == ["24.0", "0.0", "24.0", "已达标"]
@@ -80,8 +89,9 @@ def test_enterprise_xlsx(api, nov):
 def _pdf_text(data: bytes) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext not installed")
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data,
-                            capture_output=True, check=True)  # fmt: skip
+    result = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    )
     return result.stdout.decode("utf-8")
 
 
@@ -97,8 +107,13 @@ def test_enterprise_json(api, nov):
     resp = api(nov.ent_xa_staff).get(f"/enterprises/{nov.ent_xa.id}/reports/2026-11")
     body = resp.get_json()
     assert resp.status_code == 200
-    assert body["totals"] == {"students": 2, "sessions": 3, "confirmed_minutes": 1740,
-                              "pending_minutes": 90, "required_minutes": 2880}  # fmt: skip
+    assert body["totals"] == {
+        "students": 2,
+        "sessions": 3,
+        "confirmed_minutes": 1740,
+        "pending_minutes": 90,
+        "required_minutes": 2880,
+    }
     assert {i["student_name"] for i in body["items"]} == {"王小明", "张三丰"}
     assert body["attested_at"] is None
 
@@ -201,8 +216,10 @@ def test_union_summary_scope(api, nov):
 
 def test_certificate_flow(api, nov, client):
     student = api(nov.stu_xa_user)
-    resp = student.post(f"/students/{nov.stu_xa.id}/certificates",
-                        json={"from_month": "2026-11", "to_month": "2026-11"})  # fmt: skip
+    resp = student.post(
+        f"/students/{nov.stu_xa.id}/certificates",
+        json={"from_month": "2026-11", "to_month": "2026-11"},
+    )
     assert resp.status_code == 201, resp.get_json()
     cert = resp.get_json()
     assert cert["hours"] == 24.0 and cert["kind"] == "volunteer"
@@ -263,8 +280,10 @@ def test_certificate_api_errors(api, nov, client):
 
 
 def test_certificate_pdf_scope(api, nov):
-    cert = api(nov.xa_staff).post(f"/students/{nov.stu_xa.id}/certificates",
-                                  json={"from_month": "2026-11", "to_month": "2026-11"})  # fmt: skip
+    cert = api(nov.xa_staff).post(
+        f"/students/{nov.stu_xa.id}/certificates",
+        json={"from_month": "2026-11", "to_month": "2026-11"},
+    )
     path = f"/certificates/{cert.get_json()['id']}.pdf"
     assert api().get(path).status_code == 401
     assert api(nov.ent_xa_staff).get(path).status_code == 403
@@ -276,6 +295,6 @@ def test_certificate_pdf_scope(api, nov):
     downloads = db.session.scalars(
         select(AuditEntry).where(
             AuditEntry.entity == "certificate", AuditEntry.action == "downloaded"
-        )  # fmt: skip
+        )
     ).all()
     assert len(downloads) == 2

@@ -100,8 +100,9 @@ def test_student_certificates_page(login, nov):
     client = login(nov.stu_xa_user)
     page = _text(client.get("/certificates"))
     assert "申请出具证明" in page and 'value="2026-11"' in page
-    resp = client.post("/certificates", data={"from_month": "2026-11", "to_month": "2026-11",
-                                              "kind": ""})  # fmt: skip
+    resp = client.post(
+        "/certificates", data={"from_month": "2026-11", "to_month": "2026-11", "kind": ""}
+    )
     assert resp.status_code == 302
     cert = db.session.scalars(select(Certificate)).one()
     page = _text(client.get("/certificates"))

@@ -115,8 +115,15 @@ def matrix_world(app, world, frozen, make_user, api):
     frozen("2026-11-28 09:00")  # a Saturday inside both agreements
     w = world
     w.stu_xa.family_hardship = HARDSHIP
-    db.session.add(AidRecord(student_id=w.stu_xa.id, year=2026, amount_yuan=5173,
-                             category="regular", created_at=clock.now()))  # fmt: skip
+    db.session.add(
+        AidRecord(
+            student_id=w.stu_xa.id,
+            year=2026,
+            amount_yuan=5173,
+            category="regular",
+            created_at=clock.now(),
+        )
+    )
     db.session.commit()
     clerk = make_user("union_staff", union_code="XA", username="xa_clerk")
     add_session(w.agr_xa, w.site_xa, "2026-10-10 09:00", 180)
@@ -124,11 +131,15 @@ def matrix_world(app, world, frozen, make_user, api):
     assert scan(stu, w.site_xa).status_code == 201
     later(hours=3)
     session = scan(stu, w.site_xa, "check_out").get_json()["session"]
-    correction = stu.post(f"/sessions/{session['id']}/corrections",
-                          json={"check_in_at": "2026-11-28T08:30:00+08:00", "note": "早到"})  # fmt: skip
+    correction = stu.post(
+        f"/sessions/{session['id']}/corrections",
+        json={"check_in_at": "2026-11-28T08:30:00+08:00", "note": "早到"},
+    )
     assert correction.status_code == 201, correction.get_json()
-    cert = stu.post(f"/students/{w.stu_xa.id}/certificates",
-                    json={"from_month": "2026-10", "to_month": "2026-10"})  # fmt: skip
+    cert = stu.post(
+        f"/students/{w.stu_xa.id}/certificates",
+        json={"from_month": "2026-10", "to_month": "2026-10"},
+    )
     assert cert.status_code == 201, cert.get_json()
     exemption = api(w.xa_staff).post(
         "/exemptions", json={"student_id": w.stu_xa.id, "month": "2026-12", "reason": "住院"}
@@ -173,8 +184,9 @@ class Actor:
 
     def login(self) -> None:
         with self.app.app_context():
-            resp = self.client.post("/login", data={"username": self.username,
-                                                    "password": PASSWORD})  # fmt: skip
+            resp = self.client.post(
+                "/login", data={"username": self.username, "password": PASSWORD}
+            )
         assert resp.status_code == 302
 
     def call(self, method: str, path: str):
@@ -215,8 +227,9 @@ def verdict(resp, path: str, expected: object) -> str | None:
             return None
     elif expected == OK:
         refused = status in (401, 403, 404)
-        sent_away = status in (301, 302, 303) and ("/login" in location
-                                                   or "/account/password" in location)  # fmt: skip
+        sent_away = status in (301, 302, 303) and (
+            "/login" in location or "/account/password" in location
+        )
         if not refused and not sent_away:
             return None
     return f"got {status} {code_ or location or ''}".strip()
@@ -266,8 +279,15 @@ def _private_data(resp, id_number: str) -> list[str]:
     if not ("json" in ctype or "html" in ctype or ctype.startswith("text/")):
         return []
     text = resp.get_data(as_text=True)
-    found = [name for name, word in (("id_number", id_number), ("hardship", HARDSHIP),
-                                     ("aid_amount", AID_SHOWN)) if word in text]  # fmt: skip
+    found = [
+        name
+        for name, word in (
+            ("id_number", id_number),
+            ("hardship", HARDSHIP),
+            ("aid_amount", AID_SHOWN),
+        )
+        if word in text
+    ]
     if "json" in ctype and text.strip():
         keys = _json_keys(json.loads(text))
         found += sorted(f"key:{k}" for k in keys if k == "family_hardship" or "amount" in k)

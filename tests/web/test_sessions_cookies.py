@@ -119,9 +119,14 @@ def test_password_change_ends_other_browser_sessions(app, world):
     first, second = app.test_client(), app.test_client()
     _log_in(first, "xa_staff")
     _log_in(second, "xa_staff")
-    resp = first.post("/account/password", data={"old_password": PASSWORD,
-                                                  "new_password": "Fresh-Start-2026",
-                                                  "confirm": "Fresh-Start-2026"})  # fmt: skip
+    resp = first.post(
+        "/account/password",
+        data={
+            "old_password": PASSWORD,
+            "new_password": "Fresh-Start-2026",
+            "confirm": "Fresh-Start-2026",
+        },
+    )
     assert resp.status_code == 302
     assert first.get("/students").status_code == 200
     stale = second.get("/students")
@@ -148,8 +153,9 @@ def test_csrf_is_enforced_on_page_posts(csrf_app):
     refused = _log_in(client)
     assert refused.status_code == 400 and "csrf_failed" in refused.get_data(as_text=True)
     token = _csrf_token(client, "/login")
-    ok = client.post("/login", data={"username": "xa_staff", "password": PASSWORD,
-                                      "csrf_token": token})  # fmt: skip
+    ok = client.post(
+        "/login", data={"username": "xa_staff", "password": PASSWORD, "csrf_token": token}
+    )
     assert ok.status_code == 302
     # logged in, a forged form (no token) still changes nothing
     assert client.post("/logout").status_code == 400
@@ -175,8 +181,7 @@ def test_api_ignores_the_login_cookie(csrf_app, world):
     """The API is CSRF-exempt because a cookie never authenticates it."""
     client = csrf_app.test_client()
     token = _csrf_token(client, "/login")
-    client.post("/login", data={"username": "xa_staff", "password": PASSWORD,
-                                "csrf_token": token})  # fmt: skip
+    client.post("/login", data={"username": "xa_staff", "password": PASSWORD, "csrf_token": token})
     assert client.get("/students").status_code == 200
     resp = client.post(
         "/api/v1/exemptions",
@@ -200,8 +205,9 @@ def test_api_ignores_the_login_cookie(csrf_app, world):
 )
 def test_password_rules_on_the_change_page(app, client, world, new, reason):
     _log_in(client, "xa_staff")
-    resp = client.post("/account/password", data={"old_password": PASSWORD,
-                                                   "new_password": new, "confirm": new})  # fmt: skip
+    resp = client.post(
+        "/account/password", data={"old_password": PASSWORD, "new_password": new, "confirm": new}
+    )
     assert resp.status_code == 200
     assert reason in resp.get_data(as_text=True)
     db.session.refresh(world.xa_staff)

@@ -21,8 +21,18 @@ from volunteer.auth.models import User
 from volunteer.extensions import db
 from volunteer.students.models import Student
 
-STUDENT_KEYS = {"id", "name", "id_number_masked", "phone", "university", "major",
-                "enrollment_year", "home_city", "union_code", "user_id"}  # fmt: skip
+STUDENT_KEYS = {
+    "id",
+    "name",
+    "id_number_masked",
+    "phone",
+    "university",
+    "major",
+    "enrollment_year",
+    "home_city",
+    "union_code",
+    "user_id",
+}
 
 
 def upload(client, data: bytes, filename: str):
@@ -51,15 +61,20 @@ def test_created_student_must_change_password_first(world, api, client):
     token = resp.get_json()["token"]
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.get_json()["must_change_password"] is True
-    own = client.get(f"/api/v1/students/{me.get_json()['student_id']}",
-                     headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    own = client.get(
+        f"/api/v1/students/{me.get_json()['student_id']}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert own.status_code == 403
     assert own.get_json()["error"]["code"] == "password_change_required"
 
 
 def test_create_minimal_body(world, api):
-    body = {k: v for k, v in student_body(2).items()
-            if k not in ("major", "enrollment_year", "home_city")}  # fmt: skip
+    body = {
+        k: v
+        for k, v in student_body(2).items()
+        if k not in ("major", "enrollment_year", "home_city")
+    }
     resp = api(world.xa_staff).post("/students", json=body)
     assert resp.status_code == 201
     assert resp.get_json()["major"] is None and resp.get_json()["enrollment_year"] is None
@@ -185,12 +200,17 @@ def test_list_roles(world, api):
 def test_get_student_scope_matrix(world, api, make_student):
     loner = make_student("XA", "未签约")
     cases = [
-        (world.xa_staff, world.stu_xa, 200), (world.sx_staff, world.stu_tc, 200),
-        (world.xa_staff, world.stu_tc, 404), (world.tc_staff, world.stu_xa, 404),
-        (world.stu_xa_user, world.stu_xa, 200), (world.stu_xa_user, world.stu_tc, 404),
-        (world.ent_xa_staff, world.stu_xa, 200), (world.ent_xa_staff, world.stu_tc, 404),
-        (world.ent_xa_staff, loner, 404), (world.ent_tc_staff, world.stu_tc, 200),
-    ]  # fmt: skip
+        (world.xa_staff, world.stu_xa, 200),
+        (world.sx_staff, world.stu_tc, 200),
+        (world.xa_staff, world.stu_tc, 404),
+        (world.tc_staff, world.stu_xa, 404),
+        (world.stu_xa_user, world.stu_xa, 200),
+        (world.stu_xa_user, world.stu_tc, 404),
+        (world.ent_xa_staff, world.stu_xa, 200),
+        (world.ent_xa_staff, world.stu_tc, 404),
+        (world.ent_xa_staff, loner, 404),
+        (world.ent_tc_staff, world.stu_tc, 200),
+    ]
     for actor, student, status in cases:
         resp = api(actor).get(f"/students/{student.id}")
         assert resp.status_code == status, (actor.username, student.name, resp.get_json())
@@ -225,9 +245,14 @@ def test_reveal_id_number(world, api):
     assert api(world.ent_xa_staff).get(f"/students/{world.stu_xa.id}/id-number").status_code == 403
     assert api(world.stu_xa_user).get(f"/students/{world.stu_xa.id}/id-number").status_code == 403
     assert api().get(f"/students/{world.stu_xa.id}/id-number").status_code == 401
-    assert db.session.scalar(
-        select(db.func.count()).select_from(AuditEntry).where(AuditEntry.action == "id_revealed")
-    ) == 1  # fmt: skip
+    assert (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "id_revealed")
+        )
+        == 1
+    )
 
 
 def test_no_full_id_number_in_any_other_response(world, api):
@@ -292,8 +317,9 @@ def test_import_refusals(world, api):
 def test_import_too_large_is_413(app_factory, world):
     app = app_factory(MAX_CONTENT_LENGTH=1024)
     client = app.test_client()
-    token = client.post("/api/v1/tokens",
-                        json={"username": "xa_staff", "password": "Passw0rd-Test"}).get_json()["token"]  # fmt: skip
+    token = client.post(
+        "/api/v1/tokens", json={"username": "xa_staff", "password": "Passw0rd-Test"}
+    ).get_json()["token"]
     resp = client.post(
         "/api/v1/students/import",
         data={"file": (io.BytesIO(b"x" * 4096), "big.csv")},
@@ -306,7 +332,11 @@ def test_import_too_large_is_413(app_factory, world):
 
 def test_openapi_documents_the_student_routes(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    for path in ("/students", "/students/{student_id}", "/students/{student_id}/id-number",
-                 "/students/import"):  # fmt: skip
+    for path in (
+        "/students",
+        "/students/{student_id}",
+        "/students/{student_id}/id-number",
+        "/students/import",
+    ):
         assert path in paths
     assert "multipart/form-data" in paths["/students/import"]["post"]["requestBody"]["content"]

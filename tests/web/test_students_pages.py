@@ -41,8 +41,14 @@ def count(model) -> int:
 
 def test_pages_need_union_staff(world, client, login):
     sid = world.stu_xa.id
-    pages = ["/students", "/students/new", f"/students/{sid}", f"/students/{sid}/edit",
-             "/students/import", "/students/import/template.xlsx"]  # fmt: skip
+    pages = [
+        "/students",
+        "/students/new",
+        f"/students/{sid}",
+        f"/students/{sid}/edit",
+        "/students/import",
+        "/students/import/template.xlsx",
+    ]
     for path in pages:
         assert client.get(path).status_code == 302  # to the login page
     for user in (world.ent_xa_staff, world.stu_xa_user):
@@ -55,15 +61,27 @@ def test_pages_need_union_staff(world, client, login):
     for path in (f"/students/{sid}", f"/students/{sid}/edit"):
         assert client.get(path).status_code == 404
     assert client.post(f"/students/{sid}/reveal").status_code == 404
-    assert client.post(f"/students/{sid}/aid", data={"year": "2025", "amount_yuan": "3000",
-                                                      "category": "regular"}).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            f"/students/{sid}/aid",
+            data={"year": "2025", "amount_yuan": "3000", "category": "regular"},
+        ).status_code
+        == 404
+    )
 
 
 def test_index_lists_searches_and_pages(world, client, login):
     for n in range(1, 25):
-        services.create_student(world.xa_staff, username=f"bulk{n}", password="Welcome-2026",
-                                name=f"孙{n:02d}", id_number=good_id(n), phone=f"135{n:08d}",
-                                university="长安大学", union_code="XA")  # fmt: skip
+        services.create_student(
+            world.xa_staff,
+            username=f"bulk{n}",
+            password="Welcome-2026",
+            name=f"孙{n:02d}",
+            id_number=good_id(n),
+            phone=f"135{n:08d}",
+            university="长安大学",
+            union_code="XA",
+        )
     login(world.xa_staff)
     page = client.get("/students").get_data(as_text=True)
     assert "共 25 名学生" in page
@@ -102,8 +120,9 @@ def test_create_student_page(world, client, login):
 
 def test_create_page_shows_errors_in_chinese(world, client, login):
     login(world.xa_staff)
-    page = client.post("/students/new", data=form(2, id_number=bad_check_digit(good_id(2)),
-                                                   phone="123")).get_data(as_text=True)  # fmt: skip
+    page = client.post(
+        "/students/new", data=form(2, id_number=bad_check_digit(good_id(2)), phone="123")
+    ).get_data(as_text=True)
     assert "身份证号校验位错误" in page and "手机号应为以1开头的11位数字" in page
     client.post("/students/new", data=form(3))
     page = client.post("/students/new", data=form(4, id_number=good_id(3))).get_data(as_text=True)
@@ -134,8 +153,14 @@ def test_edit_student_page(world, client, login):
 
 
 def test_detail_page(world, client, login):
-    services.add_aid_record(world.xa_staff, world.stu_xa.id, year=2025, amount_yuan=5000,
-                            category="key_university", note="首次资助")  # fmt: skip
+    services.add_aid_record(
+        world.xa_staff,
+        world.stu_xa.id,
+        year=2025,
+        amount_yuan=5000,
+        category="key_university",
+        note="首次资助",
+    )
     services.update_student(world.xa_staff, world.stu_xa.id, family_hardship="父亲下岗")
     login(world.xa_staff)
     page = client.get(f"/students/{world.stu_xa.id}").get_data(as_text=True)
@@ -148,9 +173,16 @@ def test_detail_page(world, client, login):
 
 
 def test_reveal_shows_the_number_once_and_is_audited(world, client, login):
-    student = services.create_student(world.xa_staff, username="rev1", password="Welcome-2026",
-                                      name="揭示", id_number=good_id(31), phone="13100000000",
-                                      university="西北大学", union_code="XA")  # fmt: skip
+    student = services.create_student(
+        world.xa_staff,
+        username="rev1",
+        password="Welcome-2026",
+        name="揭示",
+        id_number=good_id(31),
+        phone="13100000000",
+        university="西北大学",
+        union_code="XA",
+    )
     login(world.xa_staff)
     assert good_id(31) not in client.get(f"/students/{student.id}").get_data(as_text=True)
     resp = client.post(f"/students/{student.id}/reveal")
@@ -182,8 +214,9 @@ def test_reveal_needs_csrf(app_factory, world):
 def test_add_aid_record_page(world, client, login):
     login(world.xa_staff)
     url = f"/students/{world.stu_xa.id}/aid"
-    resp = client.post(url, data={"year": "2025", "amount_yuan": "3000", "category": "regular",
-                                  "note": "首次"})  # fmt: skip
+    resp = client.post(
+        url, data={"year": "2025", "amount_yuan": "3000", "category": "regular", "note": "首次"}
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith("#aid")
     assert count(AidRecord) == 1
     resp = client.post(url, data={"year": "2025", "amount_yuan": "-5", "category": "regular"})

@@ -61,9 +61,11 @@ def _date_arg(name: str) -> date | None:
 
 
 @bp.post("/agreements")
-@documented("Create an agreement for a student in scope; with signed_on, a signed paper one",
-            body=AgreementBody,
-            responses={201: "Agreement", 409: "agreement_overlap, capacity_full, conflict"})  # fmt: skip
+@documented(
+    "Create an agreement for a student in scope; with signed_on, a signed paper one",
+    body=AgreementBody,
+    responses={201: "Agreement", 409: "agreement_overlap, capacity_full, conflict"},
+)
 @role_required("union_staff")
 def create_agreement():
     data = parse_body(AgreementBody)
@@ -72,9 +74,14 @@ def create_agreement():
 
 
 @bp.get("/agreements")
-@documented("Agreements in the caller's scope; status is the derived one",
-            query={"student_id": "a student", "enterprise_id": "an enterprise",
-                   "status": "pending|scheduled|active|ended|terminated"})  # fmt: skip
+@documented(
+    "Agreements in the caller's scope; status is the derived one",
+    query={
+        "student_id": "a student",
+        "enterprise_id": "an enterprise",
+        "status": "pending|scheduled|active|ended|terminated",
+    },
+)
 @role_required("union_staff", "enterprise_staff", "student")
 def list_agreements():
     today = clock.today()
@@ -97,8 +104,10 @@ def get_agreement(agreement_id: int):
 
 
 @bp.post("/agreements/<int:agreement_id>/sign")
-@documented("Sign as the student or the enterprise; in force once both have signed",
-            responses={200: "Agreement", 409: "invalid_state"})  # fmt: skip
+@documented(
+    "Sign as the student or the enterprise; in force once both have signed",
+    responses={200: "Agreement", 409: "invalid_state"},
+)
 @role_required("student", "enterprise_staff")
 def sign(agreement_id: int):
     services.get_readable(current_actor(), agreement_id)
@@ -107,9 +116,11 @@ def sign(agreement_id: int):
 
 
 @bp.post("/agreements/<int:agreement_id>/terminate")
-@documented("Terminate early from effective_on (the first day no longer covered)",
-            body=TerminateBody,
-            responses={200: "Agreement", 409: "invalid_state, month_closed"})  # fmt: skip
+@documented(
+    "Terminate early from effective_on (the first day no longer covered)",
+    body=TerminateBody,
+    responses={200: "Agreement", 409: "invalid_state, month_closed"},
+)
 @role_required("union_staff", "enterprise_staff")
 def terminate(agreement_id: int):
     services.get_readable(current_actor(), agreement_id)
@@ -121,10 +132,14 @@ def terminate(agreement_id: int):
 
 
 @bp.get("/students/<int:student_id>/matches")
-@documented("Partner enterprises ranked for a student, with score and reasons, best first",
-            query={"starts_on": "period start (default today)",
-                   "ends_on": "period end (default about six months on)",
-                   "limit": "at most this many (default 20, max 100)"})  # fmt: skip
+@documented(
+    "Partner enterprises ranked for a student, with score and reasons, best first",
+    query={
+        "starts_on": "period start (default today)",
+        "ends_on": "period end (default about six months on)",
+        "limit": "at most this many (default 20, max 100)",
+    },
+)
 @role_required("union_staff")
 def matches(student_id: int):
     get_or_404(managed_students(current_actor()), Student, student_id)

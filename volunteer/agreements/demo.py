@@ -36,27 +36,43 @@ class _Seeder:
         self.start = _month_start(today, -2)  # this academic term began two months ago
         self.end = _month_end(today, 7)
         self.signed_on = min(today, self.start - timedelta(days=3))
-        self.users = {u.student_id: u for u in db.session.scalars(
-            select(User).where(User.student_id.is_not(None)))}  # fmt: skip
-        self.ent_users = {u.enterprise_id: u for u in db.session.scalars(
-            select(User).where(User.role == "enterprise_staff").order_by(User.id.desc()))}  # fmt: skip
-        self.staff = {u.union_code: u for u in db.session.scalars(
-            select(User).where(User.role == "union_staff").order_by(User.id.desc()))}  # fmt: skip
+        self.users = {
+            u.student_id: u
+            for u in db.session.scalars(select(User).where(User.student_id.is_not(None)))
+        }
+        self.ent_users = {
+            u.enterprise_id: u
+            for u in db.session.scalars(
+                select(User).where(User.role == "enterprise_staff").order_by(User.id.desc())
+            )
+        }
+        self.staff = {
+            u.union_code: u
+            for u in db.session.scalars(
+                select(User).where(User.role == "union_staff").order_by(User.id.desc())
+            )
+        }
 
     def actor_for(self, student: Student) -> User:
         return self.staff.get(student.union_code) or self.staff.get("SX")
 
     def create(self, student: Student, enterprise: Enterprise, start: date, end: date, **kw):
-        return services.create_agreement(self.actor_for(student), student_id=student.id,
-                                         enterprise_id=enterprise.id, starts_on=start,
-                                         ends_on=end, **kw)  # fmt: skip
+        return services.create_agreement(
+            self.actor_for(student),
+            student_id=student.id,
+            enterprise_id=enterprise.id,
+            starts_on=start,
+            ends_on=end,
+            **kw,
+        )
 
     def active(self, student: Student, choices: list[Enterprise], **kw) -> bool:
         """Give the student an agreement running today at the first enterprise with room."""
         for enterprise in choices:
             try:
-                self.create(student, enterprise, self.start, self.end,
-                            signed_on=self.signed_on, **kw)  # fmt: skip
+                self.create(
+                    student, enterprise, self.start, self.end, signed_on=self.signed_on, **kw
+                )
             except Conflict:
                 continue
             return True
@@ -76,10 +92,11 @@ def seed() -> None:
     if not students or not enterprises:
         return
     s = _Seeder(clock.today())
-    by_city = {code: [e for e in enterprises if e.union_code == code] or enterprises
-               for code in {st.union_code for st in students}}  # fmt: skip
-    demo_ids = {u.student_id: u.username for u in s.users.values()
-                if u.username in DEMO_STUDENTS}  # fmt: skip
+    by_city = {
+        code: [e for e in enterprises if e.union_code == code] or enterprises
+        for code in {st.union_code for st in students}
+    }
+    demo_ids = {u.student_id: u.username for u in s.users.values() if u.username in DEMO_STUDENTS}
     others = [st for st in students if st.id not in demo_ids]
     for student in students:
         if demo_ids.get(student.id) == "stu_demo1":
@@ -106,8 +123,13 @@ def seed() -> None:
 
 def _digitally_signed(s: _Seeder, student: Student, choices: list[Enterprise]) -> None:
     """stu_demo2: an agreement both sides signed online, then a summer internship to sign."""
-    located = [e for e in choices if db.session.scalar(
-        select(Site.id).where(Site.enterprise_id == e.id, Site.latitude.is_not(None)).limit(1))]  # fmt: skip
+    located = [
+        e
+        for e in choices
+        if db.session.scalar(
+            select(Site.id).where(Site.enterprise_id == e.id, Site.latitude.is_not(None)).limit(1)
+        )
+    ]
     for enterprise in located + choices:
         try:
             agreement = s.create(student, enterprise, s.start, s.end, allow_workdays=True)
@@ -116,8 +138,14 @@ def _digitally_signed(s: _Seeder, student: Student, choices: list[Enterprise]) -
         services.sign_agreement(s.users[student.id], agreement.id)
         services.sign_agreement(s.ent_users[enterprise.id], agreement.id)
         try:
-            summer = s.create(student, choices[-1], s.end + timedelta(days=1),
-                              _month_end(s.end, 2), kind="internship", monthly_hours=40)  # fmt: skip
+            summer = s.create(
+                student,
+                choices[-1],
+                s.end + timedelta(days=1),
+                _month_end(s.end, 2),
+                kind="internship",
+                monthly_hours=40,
+            )
         except Conflict:
             return
         if choices[-1].id in s.ent_users:
@@ -140,8 +168,12 @@ def _other_states(s: _Seeder, others: list[Student], by_city: dict) -> None:
         else:  # terminated a fortnight ago after a month and a half of service
             agreement = s.create(student, enterprise, s.start, s.end, signed_on=s.signed_on)
             reason = "学生课程调整，无法按时服务" if index == 4 else "学生因病休学"
-            services.terminate_agreement(s.actor_for(student), agreement.id, reason,
-                                         max(s.start, s.today - timedelta(days=14)))  # fmt: skip
+            services.terminate_agreement(
+                s.actor_for(student),
+                agreement.id,
+                reason,
+                max(s.start, s.today - timedelta(days=14)),
+            )
 
 
 def _ended(s: _Seeder, students: list[Student], by_city: dict) -> None:

@@ -108,13 +108,26 @@ def create_agreement(
     lock_rows(student, enterprise)
     db.session.refresh(enterprise)
     _check_places(student, enterprise, starts_on, ends_on)
-    agreement = Agreement(student_id=student.id, enterprise_id=enterprise.id, starts_on=starts_on,
-                          ends_on=ends_on, paper_signed_on=signed_on, created_by_id=actor.id,
-                          created_at=now, **terms)  # fmt: skip
+    agreement = Agreement(
+        student_id=student.id,
+        enterprise_id=enterprise.id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        paper_signed_on=signed_on,
+        created_by_id=actor.id,
+        created_at=now,
+        **terms,
+    )
     db.session.add(agreement)
     db.session.flush()
-    audit.record(actor, "created", "agreement", agreement.id, after=agreement.to_dict(today),
-                 **_paths(student.id, enterprise.id))  # fmt: skip
+    audit.record(
+        actor,
+        "created",
+        "agreement",
+        agreement.id,
+        after=agreement.to_dict(today),
+        **_paths(student.id, enterprise.id),
+    )
     commit_or_conflict()
     return agreement
 
@@ -143,15 +156,22 @@ def sign_agreement(actor: User, agreement_id: int, now: datetime | None = None) 
         raise Conflict("invalid_state", N_("协议期限已过，不能再签署。"))
     before = agreement.to_dict(today)
     setattr(agreement, column, now)
-    audit.record(actor, "signed", "agreement", agreement.id, before=before,
-                 after=agreement.to_dict(today),
-                 **_paths(agreement.student_id, agreement.enterprise_id))  # fmt: skip
+    audit.record(
+        actor,
+        "signed",
+        "agreement",
+        agreement.id,
+        before=before,
+        after=agreement.to_dict(today),
+        **_paths(agreement.student_id, agreement.enterprise_id),
+    )
     commit_or_conflict()
     return agreement
 
 
-def _closed_month_guard(actor: User, agreement: Agreement, effective_on: date, today: date,
-                        reason: str) -> list[str]:  # fmt: skip
+def _closed_month_guard(
+    actor: User, agreement: Agreement, effective_on: date, today: date, reason: str
+) -> list[str]:
     """Refuse a backdated termination into a closed month (R21); return overridden months."""
     from ..compliance import locks
 
@@ -192,9 +212,15 @@ def terminate_agreement(
     agreement.terminated_on = effective_on
     agreement.termination_reason = reason
     agreement.terminated_at = now
-    audit.record(actor, "terminated", "agreement", agreement.id, before=before,
-                 after=agreement.to_dict(today),
-                 **_paths(agreement.student_id, agreement.enterprise_id))  # fmt: skip
+    audit.record(
+        actor,
+        "terminated",
+        "agreement",
+        agreement.id,
+        before=before,
+        after=agreement.to_dict(today),
+        **_paths(agreement.student_id, agreement.enterprise_id),
+    )
     if overridden:
         from ..compliance import locks
 

@@ -59,8 +59,17 @@ def index():
     args = {
         k: v for k, v in {"status": status, "q": q, "enterprise_id": enterprise_id}.items() if v
     }
-    return render_template("agreements/index.html", rows=rows, status=status, q=q, args=args,
-                           page=page, per_page=PER_PAGE, total=total, today=clock.today())  # fmt: skip
+    return render_template(
+        "agreements/index.html",
+        rows=rows,
+        status=status,
+        q=q,
+        args=args,
+        page=page,
+        per_page=PER_PAGE,
+        total=total,
+        today=clock.today(),
+    )
 
 
 @bp.route("/agreements/new", methods=["GET", "POST"])
@@ -101,8 +110,14 @@ def create():
         else:
             flash(_("已创建协议。"), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id))
-    return render_template("agreements/create.html", student=student, form=form,
-                           cards=ranked[:CARDS], start=start, end=end)  # fmt: skip
+    return render_template(
+        "agreements/create.html",
+        student=student,
+        form=form,
+        cards=ranked[:CARDS],
+        start=start,
+        end=end,
+    )
 
 
 @bp.get("/agreements/<int:agreement_id>")

@@ -28,8 +28,12 @@ class ResetBody(Body):
 
 
 @bp.post("/tokens")
-@documented("Exchange a username and password for a bearer token", body=TokenBody, public=True,
-            responses={201: "Token issued"})  # fmt: skip
+@documented(
+    "Exchange a username and password for a bearer token",
+    body=TokenBody,
+    public=True,
+    responses={201: "Token issued"},
+)
 @login_limits()
 def create_token():
     data = parse_body(TokenBody)
@@ -58,8 +62,9 @@ def change_password():
 
 
 @bp.post("/users/<int:user_id>/password-reset")
-@documented("Reset the password of an account in scope (initial)", body=ResetBody,
-            responses={204: "Reset"})  # fmt: skip
+@documented(
+    "Reset the password of an account in scope (initial)", body=ResetBody, responses={204: "Reset"}
+)
 @role_required("union_staff")
 def reset_password(user_id: int):
     from .models import User

@@ -9,12 +9,37 @@ from ..errors import N_, ValidationError
 
 # The most common passwords of Chinese leaks, plus the usual suspects.
 COMMON_PASSWORDS = {
-    "12345678", "123456789", "1234567890", "11111111", "88888888", "00000000",
-    "password", "password1", "qwertyui", "qwerty123", "abc12345", "abcd1234",
-    "a1234567", "1qaz2wsx", "iloveyou", "woaini1314", "woaini520", "123123123",
-    "147258369", "987654321", "12341234", "aa123456", "asdfghjk", "zxcvbnm123",
-    "11223344", "5201314520", "1q2w3e4r", "admin123", "changeme", "p@ssw0rd",
-}  # fmt: skip
+    "12345678",
+    "123456789",
+    "1234567890",
+    "11111111",
+    "88888888",
+    "00000000",
+    "password",
+    "password1",
+    "qwertyui",
+    "qwerty123",
+    "abc12345",
+    "abcd1234",
+    "a1234567",
+    "1qaz2wsx",
+    "iloveyou",
+    "woaini1314",
+    "woaini520",
+    "123123123",
+    "147258369",
+    "987654321",
+    "12341234",
+    "aa123456",
+    "asdfghjk",
+    "zxcvbnm123",
+    "11223344",
+    "5201314520",
+    "1q2w3e4r",
+    "admin123",
+    "changeme",
+    "p@ssw0rd",
+}
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 

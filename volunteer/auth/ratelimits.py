@@ -37,10 +37,12 @@ def login_limits() -> Callable:
     """Decorate a login route: failed attempts count per username and per address."""
 
     def decorator(view: Callable) -> Callable:
-        view = limiter.limit(_limit, key_func=_username_key, deduct_when=_failed,
-                             scope="login-user")(view)  # fmt: skip
-        view = limiter.limit(_limit, key_func=_address_key, deduct_when=_failed,
-                             scope="login-ip")(view)  # fmt: skip
+        view = limiter.limit(
+            _limit, key_func=_username_key, deduct_when=_failed, scope="login-user"
+        )(view)
+        view = limiter.limit(_limit, key_func=_address_key, deduct_when=_failed, scope="login-ip")(
+            view
+        )
         return view
 
     return decorator

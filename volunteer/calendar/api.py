@@ -37,8 +37,10 @@ def _require_root() -> None:
 
 
 @bp.get("/calendar")
-@documented("Allowed-day calendar of a month: each day rest or work and the verdict's source",
-            query={"month": "YYYY-MM (default: the current month)"})  # fmt: skip
+@documented(
+    "Allowed-day calendar of a month: each day rest or work and the verdict's source",
+    query={"month": "YYYY-MM (default: the current month)"},
+)
 @role_required()
 def month():
     value = request.args.get("month") or clock.current_month()
@@ -47,8 +49,11 @@ def month():
 
 
 @bp.put("/calendar/<day>")
-@documented("Override a date for the whole province (root union staff)", body=OverrideBody,
-            responses={200: "Override stored"})  # fmt: skip
+@documented(
+    "Override a date for the whole province (root union staff)",
+    body=OverrideBody,
+    responses={200: "Override stored"},
+)
 @role_required("union_staff")
 def put_override(day: str):
     _require_root()
@@ -60,9 +65,12 @@ def put_override(day: str):
 
 
 @bp.delete("/calendar/<day>")
-@documented("Remove a date's override (root union staff)", body=RemoveBody,
-            query={"reason": "needed when the month has been closed"},
-            responses={204: "Removed"})  # fmt: skip
+@documented(
+    "Remove a date's override (root union staff)",
+    body=RemoveBody,
+    query={"reason": "needed when the month has been closed"},
+    responses={204: "Removed"},
+)
 @role_required("union_staff")
 def delete_override(day: str):
     _require_root()

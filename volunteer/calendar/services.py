@@ -210,9 +210,15 @@ def set_override(
         row.kind, row.name, row.created_by_id, row.created_at = kind, name, actor.id, now
     db.session.flush()
     _after_change(day, closed)
-    audit.record(actor, "overridden", "calendar", day.isoformat(), before=before,
-                 after={"kind": kind, "name": name, "reason": reason},
-                 union_path=union.path)  # fmt: skip
+    audit.record(
+        actor,
+        "overridden",
+        "calendar",
+        day.isoformat(),
+        before=before,
+        after={"kind": kind, "name": name, "reason": reason},
+        union_path=union.path,
+    )
     from ..auth.services import commit_or_conflict
 
     commit_or_conflict()
@@ -234,8 +240,15 @@ def delete_override(
     db.session.delete(row)
     db.session.flush()
     _after_change(day, closed)
-    audit.record(actor, "override_removed", "calendar", day.isoformat(), before=before,
-                 after={"reason": reason}, union_path=union.path)  # fmt: skip
+    audit.record(
+        actor,
+        "override_removed",
+        "calendar",
+        day.isoformat(),
+        before=before,
+        after={"reason": reason},
+        union_path=union.path,
+    )
     from ..auth.services import commit_or_conflict
 
     commit_or_conflict()

@@ -47,8 +47,9 @@ def month():
             raise Forbidden()
         if form.validate_on_submit():
             try:
-                services.set_override(actor, form.day.data, form.kind.data, form.name.data,
-                                      form.reason.data)  # fmt: skip
+                services.set_override(
+                    actor, form.day.data, form.kind.data, form.name.data, form.reason.data
+                )
             except DomainError as exc:
                 attach_errors(form, exc)
             else:

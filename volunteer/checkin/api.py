@@ -91,8 +91,13 @@ def _on_scan_breach(_limit: object) -> None:
 
 def scan_limits(view):
     """Decorate a scanning route with the per-student limit (shared by page and API)."""
-    return limiter.shared_limit(_scan_limit, scope="scan", key_func=scan_limit_key,
-                                methods=["POST"], on_breach=_on_scan_breach)(view)  # fmt: skip
+    return limiter.shared_limit(
+        _scan_limit,
+        scope="scan",
+        key_func=scan_limit_key,
+        methods=["POST"],
+        on_breach=_on_scan_breach,
+    )(view)
 
 
 # --- codes ---------------------------------------------------------------------------
@@ -102,8 +107,13 @@ def scan_limits(view):
 @documented("The site's current rotating code (what the kiosk QR encodes)")
 @role_required("enterprise_staff")
 def site_qr(site_id: int):
-    return jsonify({k: v for k, v in services.current_code(current_actor(), site_id).items()
-                    if k in ("token", "url", "expires_at")})  # fmt: skip
+    return jsonify(
+        {
+            k: v
+            for k, v in services.current_code(current_actor(), site_id).items()
+            if k in ("token", "url", "expires_at")
+        }
+    )
 
 
 @bp.get("/sites/<int:site_id>/poster")
@@ -114,8 +124,10 @@ def site_poster(site_id: int):
 
 
 @bp.post("/sites/<int:site_id>/rotate-secret")
-@documented("Rotate the site secret: every earlier code of the site stops working",
-            responses={200: "Rotated"})  # fmt: skip
+@documented(
+    "Rotate the site secret: every earlier code of the site stops working",
+    responses={200: "Rotated"},
+)
 @role_required("enterprise_staff", "union_staff")
 def rotate_secret(site_id: int):
     site = services.rotate_secret(current_actor(), site_id)
@@ -127,8 +139,11 @@ def rotate_secret(site_id: int):
 
 
 @bp.post("/scan")
-@documented("Check in or out with a site's code (R8–R12)", body=ScanBody,
-            responses={200: "Checked out", 201: "Checked in"})  # fmt: skip
+@documented(
+    "Check in or out with a site's code (R8–R12)",
+    body=ScanBody,
+    responses={200: "Checked out", 201: "Checked in"},
+)
 @role_required("student")
 @scan_limits
 def scan():
@@ -151,9 +166,17 @@ def scan():
 
 
 @bp.get("/sessions")
-@documented("Sessions in the caller's scope, newest first (auto-close applied)",
-            query={"month": "YYYY-MM", "student_id": "id", "enterprise_id": "id",
-                   "site_id": "id", "status": "session status", "flag": "a flag or any"})  # fmt: skip
+@documented(
+    "Sessions in the caller's scope, newest first (auto-close applied)",
+    query={
+        "month": "YYYY-MM",
+        "student_id": "id",
+        "enterprise_id": "id",
+        "site_id": "id",
+        "status": "session status",
+        "flag": "a flag or any",
+    },
+)
 @role_required("union_staff", "enterprise_staff", "student")
 def list_sessions():
     args = validate_args(SessionArgs)
@@ -169,13 +192,20 @@ def get_session(session_id: int):
 
 
 @bp.post("/sessions")
-@documented("Enter a session by hand (confirmed, flag manual)", body=ManualBody,
-            responses={201: "Created"})  # fmt: skip
+@documented(
+    "Enter a session by hand (confirmed, flag manual)", body=ManualBody, responses={201: "Created"}
+)
 @role_required("enterprise_staff")
 def create_session():
     data = parse_body(ManualBody)
-    s = services.enter_session(current_actor(), data.student_id, data.site_id,
-                               data.check_in_at, data.check_out_at, data.reason)  # fmt: skip
+    s = services.enter_session(
+        current_actor(),
+        data.student_id,
+        data.site_id,
+        data.check_in_at,
+        data.check_out_at,
+        data.reason,
+    )
     return jsonify(s.to_dict()), 201
 
 
@@ -204,14 +234,14 @@ def reject_session(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/adjust")
-@documented("Adjust a session's times with a reason (confirmed, flag adjusted)",
-            body=AdjustBody)  # fmt: skip
+@documented("Adjust a session's times with a reason (confirmed, flag adjusted)", body=AdjustBody)
 @role_required("enterprise_staff", "union_staff")
 def adjust_session(session_id: int):
     get_or_404(sessions(current_actor()), ServiceSession, session_id)
     data = parse_body(AdjustBody)
-    s = services.adjust_session(current_actor(), session_id, data.check_in_at,
-                                data.check_out_at, data.reason)  # fmt: skip
+    s = services.adjust_session(
+        current_actor(), session_id, data.check_in_at, data.check_out_at, data.reason
+    )
     return jsonify(s.to_dict())
 
 
@@ -219,14 +249,16 @@ def adjust_session(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/corrections")
-@documented("Ask for a correction of one's own session", body=CorrectionBody,
-            responses={201: "Requested"})  # fmt: skip
+@documented(
+    "Ask for a correction of one's own session", body=CorrectionBody, responses={201: "Requested"}
+)
 @role_required("student")
 def request_correction(session_id: int):
     get_or_404(sessions(current_actor()), ServiceSession, session_id)
     data = parse_body(CorrectionBody)
-    c = services.request_correction(current_actor(), session_id, data.check_in_at,
-                                    data.check_out_at, data.note)  # fmt: skip
+    c = services.request_correction(
+        current_actor(), session_id, data.check_in_at, data.check_out_at, data.note
+    )
     return jsonify({"id": c.id, "status": c.status}), 201
 
 

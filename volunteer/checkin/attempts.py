@@ -83,9 +83,15 @@ def record_refusal(attempt: Attempt, exc: DomainError, nonce: object) -> None:
     """Record a refused attempt (and its answer for the nonce) in its own commit."""
     db.session.add(attempt.row(exc.code))
     if isinstance(nonce, str) and NONCE_RE.fullmatch(nonce) and exc.code not in NOT_REPLAYED:
-        db.session.add(ScanNonce(student_id=attempt.student_id, nonce=nonce,
-                                 status_code=exc.status, body=exc.to_dict(),
-                                 created_at=attempt.at))  # fmt: skip
+        db.session.add(
+            ScanNonce(
+                student_id=attempt.student_id,
+                nonce=nonce,
+                status_code=exc.status,
+                body=exc.to_dict(),
+                created_at=attempt.at,
+            )
+        )
     try:
         db.session.commit()
     except IntegrityError:
@@ -99,7 +105,8 @@ def record_rate_limited(actor: User | None, ip: str | None, user_agent: str | No
     """Record a scan refused by the rate limit (R14); commits."""
     if actor is None or actor.student_id is None:
         return
-    attempt = Attempt(actor.student_id, "invalid", clock.now().replace(microsecond=0), ip,
-                      user_agent)  # fmt: skip
+    attempt = Attempt(
+        actor.student_id, "invalid", clock.now().replace(microsecond=0), ip, user_agent
+    )
     db.session.add(attempt.row("rate_limited"))
     db.session.commit()

@@ -31,9 +31,14 @@ def _record(actor: User, action: str, c: Correction, before: dict | None) -> Non
     )
 
 
-def request_correction(actor: User, session_id: int, check_in_at: datetime | None,
-                       check_out_at: datetime | None, note: object,
-                       now: datetime | None = None) -> Correction:  # fmt: skip
+def request_correction(
+    actor: User,
+    session_id: int,
+    check_in_at: datetime | None,
+    check_out_at: datetime | None,
+    note: object,
+    now: datetime | None = None,
+) -> Correction:
     """Ask the enterprise to correct one of one's own sessions; commits."""
     if actor.role != "student":
         raise Forbidden()
@@ -83,8 +88,9 @@ def _load_open(actor: User, correction_id: int) -> tuple[Correction, ServiceSess
     return c, db.session.get(ServiceSession, c.session_id)
 
 
-def accept_correction(actor: User, correction_id: int, note: object = None,
-                      now: datetime | None = None) -> Correction:  # fmt: skip
+def accept_correction(
+    actor: User, correction_id: int, note: object = None, now: datetime | None = None
+) -> Correction:
     """Accept a correction: its times become the session's (adjusted, confirmed); commits."""
     now = now or clock.now()
     sessions.close_stale_sessions(now)
@@ -103,8 +109,9 @@ def accept_correction(actor: User, correction_id: int, note: object = None,
     return c
 
 
-def decline_correction(actor: User, correction_id: int, note: object = None,
-                       now: datetime | None = None) -> Correction:  # fmt: skip
+def decline_correction(
+    actor: User, correction_id: int, note: object = None, now: datetime | None = None
+) -> Correction:
     """Decline a correction with an optional note; the session stays as it is; commits."""
     now = now or clock.now()
     c, _s = _load_open(actor, correction_id)

@@ -48,8 +48,13 @@ def _load_for_change(actor: User, session_id: int) -> ServiceSession:
     return s
 
 
-def _guard(actor: User, student_id: int, enterprise_id: int, months: Iterable[str],
-           reason: str | None = None) -> bool:  # fmt: skip
+def _guard(
+    actor: User,
+    student_id: int,
+    enterprise_id: int,
+    months: Iterable[str],
+    reason: str | None = None,
+) -> bool:
     """Apply R21 before a change; True when union staff override a closed month."""
     months = set(months)
     override = locks.ensure_months_open(actor, student_id, months, reason)
@@ -139,8 +144,9 @@ def confirm_sessions(actor: User, ids: object, now: datetime | None = None) -> i
     return len(todo)
 
 
-def reject_session(actor: User, session_id: int, reason: object,
-                   now: datetime | None = None) -> ServiceSession:  # fmt: skip
+def reject_session(
+    actor: User, session_id: int, reason: object, now: datetime | None = None
+) -> ServiceSession:
     """Reject a session with a reason: its minutes never count (R16)."""
     _enterprise_only(actor)
     now = now or clock.now()
@@ -158,8 +164,13 @@ def reject_session(actor: User, session_id: int, reason: object,
     return s
 
 
-def check_times(student_id: int, check_in_at: object, check_out_at: object, now: datetime,
-                exclude_id: int | None = None) -> tuple[datetime, datetime]:  # fmt: skip
+def check_times(
+    student_id: int,
+    check_in_at: object,
+    check_out_at: object,
+    now: datetime,
+    exclude_id: int | None = None,
+) -> tuple[datetime, datetime]:
     """Apply R17: no future, check-out after check-in, no overlap with the student's
     other (not rejected) sessions. Raises 400 validation_error."""
     fields: dict[str, list[str]] = {}
@@ -184,8 +195,14 @@ def check_times(student_id: int, check_in_at: object, check_out_at: object, now:
     return check_in_at, check_out_at  # type: ignore[return-value]
 
 
-def apply_adjustment(actor: User, s: ServiceSession, check_in_at: object, check_out_at: object,
-                     reason: str, now: datetime) -> set[str]:  # fmt: skip
+def apply_adjustment(
+    actor: User,
+    s: ServiceSession,
+    check_in_at: object,
+    check_out_at: object,
+    reason: str,
+    now: datetime,
+) -> set[str]:
     """Set a locked session's real times and confirm it (flag adjusted); no commit.
     Returns the months touched, for note_change."""
     new_in, new_out = check_times(s.student_id, check_in_at, check_out_at, now, exclude_id=s.id)
@@ -206,8 +223,14 @@ def apply_adjustment(actor: User, s: ServiceSession, check_in_at: object, check_
     return months
 
 
-def adjust_session(actor: User, session_id: int, check_in_at: object, check_out_at: object,
-                   reason: object, now: datetime | None = None) -> ServiceSession:  # fmt: skip
+def adjust_session(
+    actor: User,
+    session_id: int,
+    check_in_at: object,
+    check_out_at: object,
+    reason: object,
+    now: datetime | None = None,
+) -> ServiceSession:
     """Correct a session's times with a reason; it becomes confirmed, flag adjusted (R16).
     Union staff of the student's union may do it only in a closed month (R21)."""
     if actor.role not in ("enterprise_staff", "union_staff"):
@@ -229,9 +252,15 @@ def _manages_student(actor: User, student_id: int) -> bool:
     return db.session.scalar(stmt.where(Student.id == student_id)) is not None
 
 
-def enter_session(actor: User, student_id: object, site_id: object, check_in_at: object,
-                  check_out_at: object, reason: object,
-                  now: datetime | None = None) -> ServiceSession:  # fmt: skip
+def enter_session(
+    actor: User,
+    student_id: object,
+    site_id: object,
+    check_in_at: object,
+    check_out_at: object,
+    reason: object,
+    now: datetime | None = None,
+) -> ServiceSession:
     """Record a session by hand when the tools failed: confirmed, flag manual (R16, R17)."""
     _enterprise_only(actor)
     now = now or clock.now()
@@ -250,12 +279,21 @@ def enter_session(actor: User, student_id: object, site_id: object, check_in_at:
     months = set(rules.split_minutes_by_month(new_in, new_out, clock.business_tz()))
     _guard(actor, student.id, site.enterprise_id, months)
     s = ServiceSession(
-        student_id=student.id, enterprise_id=site.enterprise_id, site_id=site.id,
-        agreement_id=agreement.id, check_in_at=new_in, check_out_at=new_out,
-        status="confirmed", flags="manual", reason=text,
+        student_id=student.id,
+        enterprise_id=site.enterprise_id,
+        site_id=site.id,
+        agreement_id=agreement.id,
+        check_in_at=new_in,
+        check_out_at=new_out,
+        status="confirmed",
+        flags="manual",
+        reason=text,
         minutes=rules.whole_minutes(new_in, new_out),
-        decided_at=now, decided_by_id=actor.id, created_at=now, updated_at=now,
-    )  # fmt: skip
+        decided_at=now,
+        decided_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
     db.session.add(s)
     sessions.sync_months(s)
     sessions.record_change(actor, "entered_manually", s, None)

@@ -43,8 +43,10 @@ class _Seeder:
         self.sites: dict[int, list[Site]] = {}
         for site in db.session.scalars(select(Site).where(Site.is_active).order_by(Site.id)):
             self.sites.setdefault(site.enterprise_id, []).append(site)
-        self.staff = {u.enterprise_id: u for u in db.session.scalars(
-            select(User).where(User.role == "enterprise_staff"))}  # fmt: skip
+        self.staff = {
+            u.enterprise_id: u
+            for u in db.session.scalars(select(User).where(User.role == "enterprise_staff"))
+        }
         self.made: list[ServiceSession] = []
 
     def rest_days(self, agreement: Agreement) -> list[date]:
@@ -54,8 +56,9 @@ class _Seeder:
         for month in (add_months(this_month, -1), this_month):
             first, last = month_bounds(month)
             cal = month_calendar(month)
-            days += cal.allowed_dates(max(first, agreement.starts_on),
-                                      min(last, agreement.last_day), False)  # fmt: skip
+            days += cal.allowed_dates(
+                max(first, agreement.starts_on), min(last, agreement.last_day), False
+            )
         return [d for d in days if d < self.now.astimezone(self.tz).date()]
 
     def session(
@@ -65,11 +68,18 @@ class _Seeder:
         end = start + timedelta(minutes=minutes)
         age = (self.now - end).days
         s = ServiceSession(
-            student_id=agreement.student_id, enterprise_id=agreement.enterprise_id,
-            site_id=site.id, agreement_id=agreement.id, check_in_at=start, check_out_at=end,
-            minutes=rules.whole_minutes(start, end), status="pending" if age < PENDING_DAYS else "confirmed",
-            flags="", created_at=start, updated_at=end,
-        )  # fmt: skip
+            student_id=agreement.student_id,
+            enterprise_id=agreement.enterprise_id,
+            site_id=site.id,
+            agreement_id=agreement.id,
+            check_in_at=start,
+            check_out_at=end,
+            minutes=rules.whole_minutes(start, end),
+            status="pending" if age < PENDING_DAYS else "confirmed",
+            flags="",
+            created_at=start,
+            updated_at=end,
+        )
         if s.status == "confirmed":
             s.decided_at = end + timedelta(days=2)
             s.decided_by_id = getattr(self.staff.get(agreement.enterprise_id), "id", None)
@@ -90,8 +100,9 @@ class _Seeder:
             if self.rng.random() < 0.35:
                 continue  # not every rest day
             hour = self.rng.choice(_START_HOURS)
-            start = datetime(day.year, day.month, day.day, hour, self.rng.choice((0, 5, 10, 30)),
-                             tzinfo=self.tz)  # fmt: skip
+            start = datetime(
+                day.year, day.month, day.day, hour, self.rng.choice((0, 5, 10, 30)), tzinfo=self.tz
+            )
             minutes = self.rng.choice(_LENGTHS)
             if start + timedelta(minutes=minutes) < self.now:
                 self.session(agreement, self.rng.choice(sites), start, minutes)
@@ -146,11 +157,17 @@ def _special_cases(s: _Seeder, agreements: list[Agreement]) -> None:
     auto = [_auto_close(p, s) for p in picks[5:7]]
     if auto and auto[0] is not None:
         first = auto[0]
-        db.session.add(Correction(
-            session_id=first.id, student_id=first.student_id, enterprise_id=first.enterprise_id,
-            proposed_check_out_at=first.check_in_at + timedelta(hours=4), status="open",
-            note="当天忘记签退，服务了约 4 小时后离开，可请带班老师核实。", created_at=s.now - timedelta(hours=20),
-        ))  # fmt: skip
+        db.session.add(
+            Correction(
+                session_id=first.id,
+                student_id=first.student_id,
+                enterprise_id=first.enterprise_id,
+                proposed_check_out_at=first.check_in_at + timedelta(hours=4),
+                status="open",
+                note="当天忘记签退，服务了约 4 小时后离开，可请带班老师核实。",
+                created_at=s.now - timedelta(hours=20),
+            )
+        )
     _on_duty(s, agreements)
 
 
@@ -158,8 +175,13 @@ def _decide(session: ServiceSession, status: str, reason: str) -> None:
     session.status, session.reason = status, reason
 
 
-def _flag(session: ServiceSession, flag: str, reason: str | None = None, minutes_off: int = 0,
-          status: str | None = None) -> None:  # fmt: skip
+def _flag(
+    session: ServiceSession,
+    flag: str,
+    reason: str | None = None,
+    minutes_off: int = 0,
+    status: str | None = None,
+) -> None:
     session.flags = sessions.with_flags(session.flags, flag)
     if status:
         session.status, session.decided_at, session.decided_by_id = status, None, None
@@ -188,15 +210,27 @@ def _on_duty(s: _Seeder, agreements: list[Agreement]) -> None:
         sites = s.sites.get(agreement.enterprise_id)
         if allowed and sites:
             start = s.now - timedelta(minutes=90)
-            busy = db.session.scalar(select(ServiceSession.id).where(
-                ServiceSession.student_id == agreement.student_id,
-                ServiceSession.check_out_at > start))  # fmt: skip
+            busy = db.session.scalar(
+                select(ServiceSession.id).where(
+                    ServiceSession.student_id == agreement.student_id,
+                    ServiceSession.check_out_at > start,
+                )
+            )
             if busy is None:
-                db.session.add(ServiceSession(
-                    student_id=agreement.student_id, enterprise_id=agreement.enterprise_id,
-                    site_id=sites[0].id, agreement_id=agreement.id, check_in_at=start,
-                    status="open", flags="", minutes=0, created_at=start, updated_at=start,
-                ))  # fmt: skip
+                db.session.add(
+                    ServiceSession(
+                        student_id=agreement.student_id,
+                        enterprise_id=agreement.enterprise_id,
+                        site_id=sites[0].id,
+                        agreement_id=agreement.id,
+                        check_in_at=start,
+                        status="open",
+                        flags="",
+                        minutes=0,
+                        created_at=start,
+                        updated_at=start,
+                    )
+                )
                 return
 
 
@@ -215,15 +249,42 @@ def _scan_log(s: _Seeder) -> None:
         elif radius.get(session.site_id):
             verdict = "location_inside"
         kind = "poster" if "poster" in session.flag_list else "rotating"
-        common = {"student_id": session.student_id, "site_id": session.site_id, "ip": ip,
-                  "user_agent": phone, "token_kind": kind, "session_id": session.id}  # fmt: skip
+        common = {
+            "student_id": session.student_id,
+            "site_id": session.site_id,
+            "ip": ip,
+            "user_agent": phone,
+            "token_kind": kind,
+            "session_id": session.id,
+        }
         if index % 9 == 4:
             refused = {**common, "session_id": None}
-            db.session.add(ScanAttempt(at=session.check_in_at - timedelta(seconds=75),
-                                       action="check_in", result=_REFUSALS[index % 5], **refused))  # fmt: skip
-        db.session.add(ScanAttempt(at=session.check_in_at, action="check_in", result="checked_in",
-                                   location_verdict=verdict, distance_m=session.distance_m, **common))  # fmt: skip
+            db.session.add(
+                ScanAttempt(
+                    at=session.check_in_at - timedelta(seconds=75),
+                    action="check_in",
+                    result=_REFUSALS[index % 5],
+                    **refused,
+                )
+            )
+        db.session.add(
+            ScanAttempt(
+                at=session.check_in_at,
+                action="check_in",
+                result="checked_in",
+                location_verdict=verdict,
+                distance_m=session.distance_m,
+                **common,
+            )
+        )
         if session.status != "auto_closed" and session.check_out_at is not None:
-            db.session.add(ScanAttempt(at=session.check_out_at, action="check_out",
-                                       result="checked_out", location_verdict=verdict,
-                                       distance_m=session.distance_m, **common))  # fmt: skip
+            db.session.add(
+                ScanAttempt(
+                    at=session.check_out_at,
+                    action="check_out",
+                    result="checked_out",
+                    location_verdict=verdict,
+                    distance_m=session.distance_m,
+                    **common,
+                )
+            )

@@ -173,8 +173,13 @@ def adjust(session_id: int):
     form = AdjustForm()
     if form.validate_on_submit():
         try:
-            services.adjust_session(actor, s.id, aware(form.check_in_at.data),
-                                    aware(form.check_out_at.data), form.reason.data)  # fmt: skip
+            services.adjust_session(
+                actor,
+                s.id,
+                aware(form.check_in_at.data),
+                aware(form.check_out_at.data),
+                form.reason.data,
+            )
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
@@ -194,9 +199,14 @@ def manual_entry():
     form.site_id.choices = listings.site_choices(actor)
     if form.validate_on_submit():
         try:
-            services.enter_session(actor, form.student_id.data, form.site_id.data,
-                                   aware(form.check_in_at.data), aware(form.check_out_at.data),
-                                   form.reason.data)  # fmt: skip
+            services.enter_session(
+                actor,
+                form.student_id.data,
+                form.site_id.data,
+                aware(form.check_in_at.data),
+                aware(form.check_out_at.data),
+                form.reason.data,
+            )
         except DomainError as exc:
             attach_errors(form, exc)
         else:
@@ -220,8 +230,9 @@ def correction_inbox():
     if status not in ("open", "accepted", "declined", ""):
         status = "open"
     rows = listings.corrections_of(actor, status or None, limit=200)
-    return render_template("checkin/corrections.html", rows=rows, status=status,
-                           form=DecisionForm(formdata=None))  # fmt: skip
+    return render_template(
+        "checkin/corrections.html", rows=rows, status=status, form=DecisionForm(formdata=None)
+    )
 
 
 @bp.post("/checkin/corrections/<int:correction_id>/<any(accept, decline):decision>")

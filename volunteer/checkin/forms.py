@@ -27,8 +27,9 @@ def local_input(value: datetime | None) -> datetime | None:
 
 def _time(label, required: bool = True) -> DateTimeLocalField:
     check = DataRequired(message=_BAD_TIME) if required else Optional()
-    return DateTimeLocalField(label, format=TIME_FORMATS, validators=[check],
-                              invalid_value_message=_BAD_TIME)  # fmt: skip
+    return DateTimeLocalField(
+        label, format=TIME_FORMATS, validators=[check], invalid_value_message=_BAD_TIME
+    )
 
 
 class ScanForm(FlaskForm):

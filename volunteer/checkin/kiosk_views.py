@@ -63,8 +63,9 @@ def create_kiosk():
         "checkin.kiosk_activate", token=token
     )
     # The link is shown once, now: only its hash is stored.
-    return render_template("checkin/kiosk_link.html", kiosk=kiosk, link=link,
-                           svg=sitecodes.qr_svg(link))  # fmt: skip
+    return render_template(
+        "checkin/kiosk_link.html", kiosk=kiosk, link=link, svg=sitecodes.qr_svg(link)
+    )
 
 
 @bp.post("/checkin/enterprise/kiosks/<int:kiosk_id>/revoke")
@@ -93,8 +94,9 @@ def rotate_secret(site_id: int):
 def site_display(site_id: int):
     site = sitecodes.staff_site(current_actor(), site_id)
     data = kiosks.display(site)
-    return render_template("checkin/kiosk.html", data=data,
-                           poll_url=url_for("checkin.site_code", site_id=site.id))  # fmt: skip
+    return render_template(
+        "checkin/kiosk.html", data=data, poll_url=url_for("checkin.site_code", site_id=site.id)
+    )
 
 
 @bp.get("/checkin/sites/<int:site_id>/code.json")
@@ -130,8 +132,9 @@ def site_poster(site_id: int):
     site = sitecodes.staff_site(current_actor(), site_id)
     code = sitecodes.poster_code(site)
     data = kiosks.display(site)
-    return render_template("checkin/poster.html", site=site, data=data, code=code,
-                           svg=sitecodes.qr_svg(code["url"]))  # fmt: skip
+    return render_template(
+        "checkin/poster.html", site=site, data=data, code=code, svg=sitecodes.qr_svg(code["url"])
+    )
 
 
 # --- the kiosk: activation, screen, polling ------------------------------------------
@@ -167,8 +170,9 @@ def kiosk_screen():
         state = "revoked" if kiosk is not None else "unknown"
         return render_template("checkin/kiosk_off.html", state=state), 403
     data = services.kiosk_display(kiosk)
-    return render_template("checkin/kiosk.html", data=data, kiosk=kiosk,
-                           poll_url=url_for("checkin.kiosk_code"))  # fmt: skip
+    return render_template(
+        "checkin/kiosk.html", data=data, kiosk=kiosk, poll_url=url_for("checkin.kiosk_code")
+    )
 
 
 @bp.get("/kiosk/code.json")

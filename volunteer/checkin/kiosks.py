@@ -36,12 +36,19 @@ def _audit(actor: User | None, action: str, kiosk: Kiosk, site: Site, **after: o
     code = db.session.scalar(
         select(Enterprise.union_code).where(Enterprise.id == site.enterprise_id)
     )
-    audit.record(actor, action, "kiosk", kiosk.id, after={"site_id": site.id, **after},
-                 union_path=union_path(code))  # fmt: skip
+    audit.record(
+        actor,
+        action,
+        "kiosk",
+        kiosk.id,
+        after={"site_id": site.id, **after},
+        union_path=union_path(code),
+    )
 
 
-def create_kiosk(actor: User, site_id: int, label: object,
-                 now: datetime | None = None) -> tuple[Kiosk, str]:  # fmt: skip
+def create_kiosk(
+    actor: User, site_id: int, label: object, now: datetime | None = None
+) -> tuple[Kiosk, str]:
     """Create a kiosk for one of the actor's sites; return it and its one-time link token."""
     if actor.role != "enterprise_staff":
         raise Forbidden()
@@ -50,8 +57,13 @@ def create_kiosk(actor: User, site_id: int, label: object,
         raise ValidationError.field("label", _("请填写 1–100 字的名称，例如“前台平板”。"))
     now = now or clock.now()
     token = secrets.token_urlsafe(32)
-    kiosk = Kiosk(site_id=site.id, label=label.strip(), activation_hash=token_hash(token),
-                  created_by_id=actor.id, created_at=now)  # fmt: skip
+    kiosk = Kiosk(
+        site_id=site.id,
+        label=label.strip(),
+        activation_hash=token_hash(token),
+        created_by_id=actor.id,
+        created_at=now,
+    )
     db.session.add(kiosk)
     db.session.flush()
     _audit(actor, "created", kiosk, site, label=kiosk.label)

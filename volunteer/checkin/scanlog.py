@@ -20,8 +20,9 @@ from .models import ScanAttempt
 RESULTS = (*SUCCESS_RESULTS, *MESSAGES)
 
 
-def scan_log(actor: User, *, day: date | None = None, site_id: int | None = None,
-             result: str | None = None) -> Select:  # fmt: skip
+def scan_log(
+    actor: User, *, day: date | None = None, site_id: int | None = None, result: str | None = None
+) -> Select:
     """Select (attempt, student name, site name) rows in the actor's scope, newest first."""
     if actor.role not in ("enterprise_staff", "union_staff"):
         raise Forbidden()

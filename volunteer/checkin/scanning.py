@@ -61,8 +61,9 @@ def _parse(token: object) -> tokens.ParsedToken:
         raise refusal(exc.code) from None
 
 
-def _check(site: Site | None, parsed: tokens.ParsedToken, now: datetime,
-           first_seen_at: datetime | None) -> Site:  # fmt: skip
+def _check(
+    site: Site | None, parsed: tokens.ParsedToken, now: datetime, first_seen_at: datetime | None
+) -> Site:
     """Check a parsed token against its site (R8): sealed by the site's secret, and fresh
     now or, within the scan grace, when the scan page first opened it."""
     if site is None:
@@ -331,8 +332,14 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
         _insert(TokenUse, student_id=student_id, site_id=site.id, step=parsed.step, at=now)
     _insert(ScanAttempt, **attempt.values(result, s.id))
     if nonce:
-        _insert(ScanNonce, student_id=student_id, nonce=nonce, status_code=status, body=body,
-                created_at=now)  # fmt: skip
+        _insert(
+            ScanNonce,
+            student_id=student_id,
+            nonce=nonce,
+            status_code=status,
+            body=body,
+            created_at=now,
+        )
     sessions.record_change(actor, result, s, before, paths)
     db.session.flush()
     return ScanResult(status, body)

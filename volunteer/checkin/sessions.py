@@ -89,8 +89,15 @@ def record_change(
     """Audit a change to a session (entity "session", both unions may read it); `paths`
     are the audit paths when the caller read them already (the scan inserts at once)."""
     if paths is None:
-        audit.record(actor, action, "session", s.id, before=before, after=snapshot(s),
-                     **audit_paths(s.student_id, s.enterprise_id))  # fmt: skip
+        audit.record(
+            actor,
+            action,
+            "session",
+            s.id,
+            before=before,
+            after=snapshot(s),
+            **audit_paths(s.student_id, s.enterprise_id),
+        )
     else:
         audit.write(actor, action, "session", s.id, before=before, after=snapshot(s), **paths)
 

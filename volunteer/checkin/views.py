@@ -84,9 +84,15 @@ def _verified_site(token: str) -> tuple[Site | None, Enterprise | None]:
 def _refusal_page(token: str, code: str, message: str, status: int, open_session=None):
     site, enterprise = _verified_site(token)
     since = open_session.get("check_in_at") if isinstance(open_session, dict) else None
-    return render_template("checkin/scan.html", site=site, enterprise=enterprise, form=None,
-                           error_code=code, error_message=localize(message),
-                           open_since=datetime.fromisoformat(since) if since else None), status  # fmt: skip
+    return render_template(
+        "checkin/scan.html",
+        site=site,
+        enterprise=enterprise,
+        form=None,
+        error_code=code,
+        error_message=localize(message),
+        open_since=datetime.fromisoformat(since) if since else None,
+    ), status
 
 
 def _gate(token: str):
@@ -119,8 +125,14 @@ def scan(token: str):
     form = ScanForm(action="check_out" if open_s else "check_in", nonce=secrets.token_urlsafe(16))
     elsewhere = open_s is not None and open_s.site_id != site.id
     open_site = listings.site_by_id(open_s.site_id) if elsewhere else None
-    return render_template("checkin/scan.html", site=site, enterprise=enterprise, form=form,
-                           open_session=open_s, open_site=open_site)  # fmt: skip
+    return render_template(
+        "checkin/scan.html",
+        site=site,
+        enterprise=enterprise,
+        form=form,
+        open_session=open_s,
+        open_site=open_site,
+    )
 
 
 def _scan_post(token: str, now: datetime):
@@ -147,11 +159,13 @@ def _scan_post(token: str, now: datetime):
         return _refusal_page(token, exc.code, exc.message, exc.status, exc.extra.get("session"))
     if not result.ok:  # the same form sent again: the same refusal
         error = result.body["error"]
-        return _refusal_page(token, error["code"], error["message"], result.status,
-                             result.body.get("session"))  # fmt: skip
+        return _refusal_page(
+            token, error["code"], error["message"], result.status, result.body.get("session")
+        )
     _forget(token)
-    return redirect(url_for("checkin.scan_result", session_id=result.session_id,
-                            r=result.body["result"]))  # fmt: skip
+    return redirect(
+        url_for("checkin.scan_result", session_id=result.session_id, r=result.body["result"])
+    )
 
 
 @bp.get("/checkin/sessions/<int:session_id>/done")
@@ -187,9 +201,16 @@ def student_home():
     open_s = services.open_session_of(actor.student_id)
     open_site = listings.site_by_id(open_s.site_id) if open_s else None
     fixes = listings.corrections_of(actor, limit=20)
-    return render_template("checkin/student_home.html", month=month, page=page, totals=totals,
-                           open_session=open_s, open_site=open_site, corrections=fixes,
-                           months=listings.recent_months(month))  # fmt: skip
+    return render_template(
+        "checkin/student_home.html",
+        month=month,
+        page=page,
+        totals=totals,
+        open_session=open_s,
+        open_site=open_site,
+        corrections=fixes,
+        months=listings.recent_months(month),
+    )
 
 
 @bp.route("/checkin/sessions/<int:session_id>/correction", methods=["GET", "POST"])

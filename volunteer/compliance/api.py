@@ -50,12 +50,17 @@ def _int_arg(name: str) -> int | None:
 
 
 @bp.get("/compliance")
-@documented("Month rows of the students in scope, with a summary of every row",
-            query={"month": "YYYY-MM (default: the current month)",
-                   "union_code": "a union in scope: its subtree",
-                   "enterprise_id": "students whose agreement with it covers the month",
-                   "status": "one of " + ", ".join(services.STATUSES),
-                   "page": "from 1", "per_page": "default 50, at most 500"})  # fmt: skip
+@documented(
+    "Month rows of the students in scope, with a summary of every row",
+    query={
+        "month": "YYYY-MM (default: the current month)",
+        "union_code": "a union in scope: its subtree",
+        "enterprise_id": "students whose agreement with it covers the month",
+        "status": "one of " + ", ".join(services.STATUSES),
+        "page": "from 1",
+        "per_page": "default 50, at most 500",
+    },
+)
 @role_required("union_staff", "enterprise_staff")
 def list_rows():
     month = request.args.get("month") or clock.current_month()
@@ -89,8 +94,11 @@ def student_month(student_id: int, month: str):
 
 
 @bp.post("/exemptions")
-@documented("Exempt a student's month, in part (minutes) or whole (no minutes)",
-            body=ExemptionBody, responses={201: "Created"})  # fmt: skip
+@documented(
+    "Exempt a student's month, in part (minutes) or whole (no minutes)",
+    body=ExemptionBody,
+    responses={201: "Created"},
+)
 @role_required("union_staff")
 def create_exemption():
     actor = current_actor()
@@ -132,8 +140,10 @@ def _close_dict(row) -> dict:
 
 
 @bp.post("/unions/<code>/months/<month>/close")
-@documented("Close a month for a union's subtree: store figures and lock it (R21)",
-            responses={200: "Closed"})  # fmt: skip
+@documented(
+    "Close a month for a union's subtree: store figures and lock it (R21)",
+    responses={200: "Closed"},
+)
 @role_required("union_staff")
 def close_month(code: str, month: str):
     return jsonify(_close_dict(services.close_month(current_actor(), code, month)))

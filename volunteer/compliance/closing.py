@@ -91,8 +91,9 @@ def close_state(
     own = db.session.scalar(
         select(MonthClose).where(MonthClose.union_code == union.code, MonthClose.month == month)
     )
-    state = CloseState(union, month, today > month_bounds(month)[1], own,
-                       covering_closes(union, month))  # fmt: skip
+    state = CloseState(
+        union, month, today > month_bounds(month)[1], own, covering_closes(union, month)
+    )
     live = compute_rows_by_month([month], subtree_student_ids(union), today=today)[month]
     state.students = len(live)
     for row in live:
@@ -123,8 +124,9 @@ def close_month(
     lock_rows(union)
     if covering_closes(union, month):
         raise Conflict("month_closed", N_("%(month)s 已结算。", month=month))
-    rows = compute_rows_by_month([month], subtree_student_ids(union), today=today,
-                                 final=True)[month]  # fmt: skip
+    rows = compute_rows_by_month([month], subtree_student_ids(union), today=today, final=True)[
+        month
+    ]
     # Students already closed by a descendant union keep the figures stored then.
     fresh = [r for r in rows if not r.stored]
     try:
@@ -154,10 +156,20 @@ def close_month(
         db.session.add(row)
     row.closed_at, row.closed_by_id = now, actor.id
     lost = sum(r.pending_minutes for r in fresh)
-    audit.record(actor, "closed", "month", f"{union.code}/{month}", union_path=union.path,
-                 after={"union_code": union.code, "month": month, "students": len(rows),
-                        "pending_minutes_not_counted": lost,
-                        "missed": sum(r.status == "missed" for r in rows)})  # fmt: skip
+    audit.record(
+        actor,
+        "closed",
+        "month",
+        f"{union.code}/{month}",
+        union_path=union.path,
+        after={
+            "union_code": union.code,
+            "month": month,
+            "students": len(rows),
+            "pending_minutes_not_counted": lost,
+            "missed": sum(r.status == "missed" for r in rows),
+        },
+    )
     commit_or_conflict()
     return row
 
@@ -185,8 +197,15 @@ def reopen_month(
     row.closed_at, row.reopened_at, row.reopen_reason = None, now, reason
     db.session.flush()
     _drop_unlocked_figures(union, month)
-    audit.record(actor, "reopened", "month", f"{union.code}/{month}", union_path=union.path,
-                 before=before, after={"reason": reason})  # fmt: skip
+    audit.record(
+        actor,
+        "reopened",
+        "month",
+        f"{union.code}/{month}",
+        union_path=union.path,
+        before=before,
+        after={"reason": reason},
+    )
     commit_or_conflict()
     return row
 

@@ -90,16 +90,28 @@ def create_exemption(
     minutes = _minutes(minutes)
     override_reason = _text(override_reason, "override_reason", required=False)
     overriding = _ensure_open(actor, student.id, month, override_reason)
-    exemption = Exemption(student_id=student.id, month=month, minutes=minutes, reason=reason,
-                          created_by_id=actor.id, created_at=now or clock.now())  # fmt: skip
+    exemption = Exemption(
+        student_id=student.id,
+        month=month,
+        minutes=minutes,
+        reason=reason,
+        created_by_id=actor.id,
+        created_at=now or clock.now(),
+    )
     db.session.add(exemption)
     db.session.flush()
     after = exemption_dict(exemption)
     if overriding:
         after["override_reason"] = override_reason
         locks.note_change(student.id, [month])
-    audit.record(actor, "created", "exemption", exemption.id, after=after,
-                 union_path=union_path(student.union_code))  # fmt: skip
+    audit.record(
+        actor,
+        "created",
+        "exemption",
+        exemption.id,
+        after=after,
+        union_path=union_path(student.union_code),
+    )
     commit_or_conflict()
     return exemption
 
@@ -125,9 +137,15 @@ def revoke_exemption(
     if overriding:
         locks.note_change(exemption.student_id, [exemption.month])
     code = db.session.scalar(select(Student.union_code).where(Student.id == exemption.student_id))
-    audit.record(actor, "revoked", "exemption", exemption.id, before=before,
-                 after={"reason": reason, "override_reason": override_reason},
-                 union_path=union_path(code))  # fmt: skip
+    audit.record(
+        actor,
+        "revoked",
+        "exemption",
+        exemption.id,
+        before=before,
+        after={"reason": reason, "override_reason": override_reason},
+        union_path=union_path(code),
+    )
     commit_or_conflict()
     return exemption
 

@@ -35,25 +35,72 @@ def _titles(which: str) -> str:
 
 
 def _row_sheet(ws, rows: list[MonthRow]) -> None:
-    ws.append([_("姓名"), _("工会"), _("手机号"), _("月份"), _("应服务（小时）"),
-               _("已确认（小时）"), _("待确认（小时）"), _("免除（小时）"), _("还需（小时）"),
-               _("剩余可服务日"), _("状态"), _("已匹配企业")])  # fmt: skip
+    ws.append(
+        [
+            _("姓名"),
+            _("工会"),
+            _("手机号"),
+            _("月份"),
+            _("应服务（小时）"),
+            _("已确认（小时）"),
+            _("待确认（小时）"),
+            _("免除（小时）"),
+            _("还需（小时）"),
+            _("剩余可服务日"),
+            _("状态"),
+            _("已匹配企业"),
+        ]
+    )
     for r in rows:
-        ws.append([r.student_name, r.union_code, r.phone, r.month, _hours(r.required_minutes),
-                   _hours(r.confirmed_minutes), _hours(r.pending_minutes),
-                   _hours(r.exempt_minutes), _hours(r.needed_minutes), r.allowed_days_left,
-                   status_word(r.status), _("是") if r.has_agreement else _("否")])  # fmt: skip
+        ws.append(
+            [
+                r.student_name,
+                r.union_code,
+                r.phone,
+                r.month,
+                _hours(r.required_minutes),
+                _hours(r.confirmed_minutes),
+                _hours(r.pending_minutes),
+                _hours(r.exempt_minutes),
+                _hours(r.needed_minutes),
+                r.allowed_days_left,
+                status_word(r.status),
+                _("是") if r.has_agreement else _("否"),
+            ]
+        )
 
 
 def _group_sheet(ws, groups: list[GroupFigures]) -> None:
-    ws.append([_("名称"), _("学生数"), _("应服务（小时）"), _("已确认（小时）"),
-               _("待确认（小时）"), _("达标"), _("有风险"), _("未达标"), _("未匹配"),
-               _("达标率")])  # fmt: skip
+    ws.append(
+        [
+            _("名称"),
+            _("学生数"),
+            _("应服务（小时）"),
+            _("已确认（小时）"),
+            _("待确认（小时）"),
+            _("达标"),
+            _("有风险"),
+            _("未达标"),
+            _("未匹配"),
+            _("达标率"),
+        ]
+    )
     for g in groups:
         rate = g.compliance_rate
-        ws.append([g.name, g.students, _hours(g.required_minutes), _hours(g.confirmed_minutes),
-                   _hours(g.pending_minutes), g.met, g.at_risk, g.missed, g.unmatched,
-                   round(rate, 4) if rate is not None else None])  # fmt: skip
+        ws.append(
+            [
+                g.name,
+                g.students,
+                _hours(g.required_minutes),
+                _hours(g.confirmed_minutes),
+                _hours(g.pending_minutes),
+                g.met,
+                g.at_risk,
+                g.missed,
+                g.unmatched,
+                round(rate, 4) if rate is not None else None,
+            ]
+        )
         if rate is not None:
             ws.cell(row=ws.max_row, column=10).number_format = "0.0%"
 
@@ -72,8 +119,9 @@ def build(which: str, month: str, *, rows: list[MonthRow], groups: list[GroupFig
     for cell in ws[2]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A3"
-    for column, width in zip("ABCDEFGHIJKL", (14, 10, 14, 10, 14, 14, 14, 12, 12, 12, 10, 10),
-                             strict=True):  # fmt: skip
+    for column, width in zip(
+        "ABCDEFGHIJKL", (14, 10, 14, 10, 14, 14, 14, 12, 12, 12, 10, 10), strict=True
+    ):
         ws.column_dimensions[column].width = width
     out = BytesIO()
     wb.save(out)

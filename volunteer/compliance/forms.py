@@ -15,9 +15,11 @@ class ExemptionForm(FlaskForm):
     student = StringField(_l("学生手机号"), validators=[Optional(), Length(max=11)])
     month = StringField(
         _l("月份"),
-        validators=[DataRequired(message=_l("请选择月份。")),
-                    Regexp(MONTH_PATTERN, message=_l("月份格式应为 YYYY-MM。"))],
-    )  # fmt: skip
+        validators=[
+            DataRequired(message=_l("请选择月份。")),
+            Regexp(MONTH_PATTERN, message=_l("月份格式应为 YYYY-MM。")),
+        ],
+    )
     whole = BooleanField(_l("免除该月全部服务时长"))
     hours = DecimalField(
         _l("免除时长（小时）"),

@@ -172,15 +172,39 @@ class _Month:
             exempt = gross if whole else min(gross, exempt_total)
             net = net_required_minutes(gross, exempt)
             confirmed, pending = self.minutes.get(sid, _NO_MINUTES)
-            status = month_status(gross_minutes=gross, exempt_minutes=exempt,
-                                  confirmed=confirmed, pending=pending, days_left=days_left,
-                                  daily_cap_hours=self.cap, month_over=self.month_over,
-                                  closed=closed)  # fmt: skip
+            status = month_status(
+                gross_minutes=gross,
+                exempt_minutes=exempt,
+                confirmed=confirmed,
+                pending=pending,
+                days_left=days_left,
+                daily_cap_hours=self.cap,
+                month_over=self.month_over,
+                closed=closed,
+            )
             needed = needed_minutes(net, confirmed, pending)
             pace = pace_minutes_per_day(needed, days_left)
-        return MonthRow(sid, name, union_code, phone, self.month, gross, net, confirmed,
-                        pending, exempt, status, days_left, needed, pace, matched, path,
-                        closed, figure is not None, enterprise_ids)  # fmt: skip
+        return MonthRow(
+            sid,
+            name,
+            union_code,
+            phone,
+            self.month,
+            gross,
+            net,
+            confirmed,
+            pending,
+            exempt,
+            status,
+            days_left,
+            needed,
+            pace,
+            matched,
+            path,
+            closed,
+            figure is not None,
+            enterprise_ids,
+        )
 
 
 _NO_EXEMPTION = (0, False)

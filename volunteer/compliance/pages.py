@@ -58,8 +58,10 @@ class Dashboard:
     @property
     def unmatched(self) -> list[MonthRow]:
         """Return the students without any agreement, by name."""
-        return sorted((r for r in self.rows if not r.has_agreement),
-                      key=lambda r: (r.student_name, r.student_id))  # fmt: skip
+        return sorted(
+            (r for r in self.rows if not r.has_agreement),
+            key=lambda r: (r.student_name, r.student_id),
+        )
 
 
 def dashboard(
@@ -130,12 +132,19 @@ def export_list(
         data = export.build(which, month, rows=by_severity(rows), groups=[])
         path = None
     else:
-        board = dashboard(actor, month, union_code=union_code, enterprise_id=enterprise_id,
-                          status=status)  # fmt: skip
+        board = dashboard(
+            actor, month, union_code=union_code, enterprise_id=enterprise_id, status=status
+        )
         month, path = board.month, board.union.path
         data = export.from_dashboard(which, board)
-    audit.record(actor, "downloaded", "report", f"compliance/{month}/{which}", union_path=path,
-                 after={"list": which, "month": month})  # fmt: skip
+    audit.record(
+        actor,
+        "downloaded",
+        "report",
+        f"compliance/{month}/{which}",
+        union_path=path,
+        after={"list": which, "month": month},
+    )
     commit_or_conflict()
     return f"compliance-{month}-{which}.xlsx", data
 

@@ -20,8 +20,15 @@ from .monthrows import MonthRow, compute_month_rows, enterprise_month_students, 
 from .rules import STATUSES
 
 # Worst first: the order lists are shown in.
-SEVERITY = ("missed", "at_risk", "on_track", "awaiting_confirmation", "met", "exempt",
-            "not_required")  # fmt: skip
+SEVERITY = (
+    "missed",
+    "at_risk",
+    "on_track",
+    "awaiting_confirmation",
+    "met",
+    "exempt",
+    "not_required",
+)
 
 
 def parse_status(value: str | None) -> str | None:
@@ -36,8 +43,10 @@ def parse_status(value: str | None) -> str | None:
 def by_severity(rows: list[MonthRow]) -> list[MonthRow]:
     """Sort rows worst status first, then by most hours needed, then by name."""
     rank = {s: i for i, s in enumerate(SEVERITY)}
-    return sorted(rows, key=lambda r: (rank.get(r.status, 99), -r.needed_minutes,
-                                       r.student_name, r.student_id))  # fmt: skip
+    return sorted(
+        rows,
+        key=lambda r: (rank.get(r.status, 99), -r.needed_minutes, r.student_name, r.student_id),
+    )
 
 
 def scoped_student_ids(
@@ -96,8 +105,9 @@ def student_month(
     """Return one student's month row (the student themself, their union or enterprise)."""
     scope.get_or_404(scope.students(actor), Student, student_id)
     month = parse_month_arg(month)
-    return compute_month_rows(month, select(Student.id).where(Student.id == student_id),
-                              today=today)[0]  # fmt: skip
+    return compute_month_rows(
+        month, select(Student.id).where(Student.id == student_id), today=today
+    )[0]
 
 
 def student_in_managed_scope(actor: User, student_id: int) -> Student:

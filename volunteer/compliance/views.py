@@ -166,17 +166,25 @@ def new_exemption():
         student = services.student_in_managed_scope(actor, int(form.student_id.data))
     if form.validate_on_submit():
         try:
-            student = services.resolve_student(actor, student.id if student else None,
-                                               form.student.data)  # fmt: skip
+            student = services.resolve_student(
+                actor, student.id if student else None, form.student.data
+            )
             minutes = _exempt_minutes(form)
-            services.create_exemption(actor, student.id, form.month.data, form.reason.data,
-                                      minutes, override_reason=form.override_reason.data)  # fmt: skip
+            services.create_exemption(
+                actor,
+                student.id,
+                form.month.data,
+                form.reason.data,
+                minutes,
+                override_reason=form.override_reason.data,
+            )
         except DomainError as exc:
             attach_errors(form, exc)
         else:
             flash(_("已为 %(name)s 登记免除。", name=student.name), "success")
-            return redirect(url_for("compliance.student_month", student_id=student.id,
-                                    month=form.month.data))  # fmt: skip
+            return redirect(
+                url_for("compliance.student_month", student_id=student.id, month=form.month.data)
+            )
     return render_template("compliance/exemption_form.html", form=form, student=student)
 
 
@@ -200,14 +208,16 @@ def revoke_exemption(exemption_id: int):
     try:
         if not form.validate_on_submit():
             raise ValidationError(_("请填写撤销理由。"))
-        services.revoke_exemption(actor, exemption_id, form.reason.data,
-                                  override_reason=form.override_reason.data)  # fmt: skip
+        services.revoke_exemption(
+            actor, exemption_id, form.reason.data, override_reason=form.override_reason.data
+        )
     except DomainError as exc:
         flash(localize(exc.message), "error")
     else:
         flash(_("已撤销免除。"), "success")
-    return redirect(url_for("compliance.student_month", student_id=exemption.student_id,
-                            month=exemption.month))  # fmt: skip
+    return redirect(
+        url_for("compliance.student_month", student_id=exemption.student_id, month=exemption.month)
+    )
 
 
 @bp.route("/compliance/close", methods=["GET", "POST"])

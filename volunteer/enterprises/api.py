@@ -80,8 +80,11 @@ def _changes(body: Body, required: tuple[str, ...] = ()) -> dict:
 
 
 @bp.post("/enterprises")
-@documented("Register a partner enterprise under a union in scope", body=EnterpriseBody,
-            responses={201: "Enterprise", 409: "duplicate credit code"})  # fmt: skip
+@documented(
+    "Register a partner enterprise under a union in scope",
+    body=EnterpriseBody,
+    responses={201: "Enterprise", 409: "duplicate credit code"},
+)
 @role_required("union_staff")
 def create_enterprise():
     data = parse_body(EnterpriseBody).model_dump()
@@ -90,8 +93,10 @@ def create_enterprise():
 
 
 @bp.get("/enterprises")
-@documented("Enterprises: the whole province for union staff, itself for enterprise staff",
-            query={"q": "name, credit code or industry contains", "city": "city contains"})  # fmt: skip
+@documented(
+    "Enterprises: the whole province for union staff, itself for enterprise staff",
+    query={"q": "name, credit code or industry contains", "city": "city contains"},
+)
 @role_required("union_staff", "enterprise_staff")
 def list_enterprises():
     stmt = services.list_enterprises(
@@ -109,8 +114,11 @@ def get_enterprise(enterprise_id: int):
 
 
 @bp.patch("/enterprises/<int:enterprise_id>")
-@documented("Edit an enterprise's profile (its union's staff)", body=EnterprisePatch,
-            responses={200: "Enterprise"})  # fmt: skip
+@documented(
+    "Edit an enterprise's profile (its union's staff)",
+    body=EnterprisePatch,
+    responses={200: "Enterprise"},
+)
 @role_required("union_staff")
 def update_enterprise(enterprise_id: int):
     services.get_managed(current_actor(), enterprise_id)
@@ -125,15 +133,17 @@ def update_enterprise(enterprise_id: int):
 def capacity(enterprise_id: int):
     enterprise = get_or_404(enterprises(current_actor()), Enterprise, enterprise_id)
     use = services.capacity_in_use(enterprise)
-    return jsonify({
-        "enterprise_id": enterprise.id,
-        "capacity": use.capacity,
-        "in_use_today": use.in_use_today,
-        "peak": use.peak,
-        "peak_from": use.peak_from.isoformat(),
-        "peak_to": use.peak_to.isoformat(),
-        "remaining": use.remaining,
-    })  # fmt: skip
+    return jsonify(
+        {
+            "enterprise_id": enterprise.id,
+            "capacity": use.capacity,
+            "in_use_today": use.in_use_today,
+            "peak": use.peak,
+            "peak_from": use.peak_from.isoformat(),
+            "peak_to": use.peak_to.isoformat(),
+            "remaining": use.remaining,
+        }
+    )
 
 
 @bp.get("/enterprises/<int:enterprise_id>/sites")
@@ -146,8 +156,7 @@ def list_sites(enterprise_id: int):
 
 
 @bp.post("/enterprises/<int:enterprise_id>/sites")
-@documented("Add a site (its union's staff, its own staff)", body=SiteBody,
-            responses={201: "Site"})  # fmt: skip
+@documented("Add a site (its union's staff, its own staff)", body=SiteBody, responses={201: "Site"})
 @role_required("union_staff", "enterprise_staff")
 def add_site(enterprise_id: int):
     services.get_managed(current_actor(), enterprise_id)
@@ -176,8 +185,11 @@ def list_staff(enterprise_id: int):
 
 
 @bp.post("/enterprises/<int:enterprise_id>/staff")
-@documented("Create an enterprise staff account with an initial password (its union's staff)",
-            body=StaffBody, responses={201: "User"})  # fmt: skip
+@documented(
+    "Create an enterprise staff account with an initial password (its union's staff)",
+    body=StaffBody,
+    responses={201: "User"},
+)
 @role_required("union_staff")
 def create_staff(enterprise_id: int):
     services.get_managed(current_actor(), enterprise_id)

@@ -59,16 +59,36 @@ def seed() -> None:
         actor = staff[spec["union"]]
         contact_name, contact_phone = spec["contact"]
         enterprise = services.create_enterprise(
-            actor, union_code=spec["union"], name=spec["name"],
-            credit_code=spec["code"] + uscc.calc_check_digit(spec["code"]), city=spec["city"],
-            industry=spec["industry"], address=spec["address"], capacity=spec["capacity"],
-            contact_name=contact_name, contact_phone=contact_phone,
-        )  # fmt: skip
+            actor,
+            union_code=spec["union"],
+            name=spec["name"],
+            credit_code=spec["code"] + uscc.calc_check_digit(spec["code"]),
+            city=spec["city"],
+            industry=spec["industry"],
+            address=spec["address"],
+            capacity=spec["capacity"],
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+        )
         for name, address, lat, lon, radius in spec["sites"]:
-            services.add_site(actor, enterprise.id, name=name, address=address,
-                              latitude=lat, longitude=lon, radius_m=radius)  # fmt: skip
+            services.add_site(
+                actor,
+                enterprise.id,
+                name=name,
+                address=address,
+                latitude=lat,
+                longitude=lon,
+                radius_m=radius,
+            )
         username, person = spec["staff"]
         # Demo passwords count as chosen, so the demo goes straight to the pages.
-        new_user(actor, username=username, password=DEMO_PASSWORD, name=person,
-                 role="enterprise_staff", enterprise_id=enterprise.id, initial=False)  # fmt: skip
+        new_user(
+            actor,
+            username=username,
+            password=DEMO_PASSWORD,
+            name=person,
+            role="enterprise_staff",
+            enterprise_id=enterprise.id,
+            initial=False,
+        )
         db.session.commit()

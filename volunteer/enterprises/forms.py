@@ -32,9 +32,17 @@ class EnterpriseForm(FlaskForm):
         """Return the profile fields as the service takes them."""
         return {
             name: getattr(self, name).data
-            for name in ("name", "credit_code", "city", "industry", "address", "capacity",
-                         "contact_name", "contact_phone")
-        }  # fmt: skip
+            for name in (
+                "name",
+                "credit_code",
+                "city",
+                "industry",
+                "address",
+                "capacity",
+                "contact_name",
+                "contact_phone",
+            )
+        }
 
 
 class EnterpriseEditForm(EnterpriseForm):

@@ -86,8 +86,14 @@ def create_enterprise(actor: User, *, union_code: str, **values: Any) -> Enterpr
     enterprise = Enterprise(union_code=union.code, created_at=now, updated_at=now, **clean)
     db.session.add(enterprise)
     db.session.flush()
-    audit.record(actor, "created", "enterprise", enterprise.id, after=enterprise.to_dict(),
-                 union_path=union.path)  # fmt: skip
+    audit.record(
+        actor,
+        "created",
+        "enterprise",
+        enterprise.id,
+        after=enterprise.to_dict(),
+        union_path=union.path,
+    )
     commit_or_conflict()
     return enterprise
 
@@ -123,8 +129,15 @@ def update_enterprise(actor: User, enterprise_id: int, changes: dict[str, Any]) 
     for field, value in clean.items():
         setattr(enterprise, field, value)
     enterprise.updated_at = clock.now()
-    audit.record(actor, "updated", "enterprise", enterprise.id, before=before,
-                 after=enterprise.to_dict(), union_path=union_path(enterprise.union_code))  # fmt: skip
+    audit.record(
+        actor,
+        "updated",
+        "enterprise",
+        enterprise.id,
+        before=before,
+        after=enterprise.to_dict(),
+        union_path=union_path(enterprise.union_code),
+    )
     commit_or_conflict()
     return enterprise
 
@@ -162,13 +175,27 @@ def add_site(actor: User, enterprise_id: int, **values: Any) -> Site:
     lat, lon, radius = rules.validate_location(
         values.get("latitude"), values.get("longitude"), values.get("radius_m")
     )
-    site = Site(enterprise_id=enterprise.id, name=name, address=address, latitude=lat,
-                longitude=lon, radius_m=radius, is_active=True, secret=_site_secret(),
-                created_at=clock.now())  # fmt: skip
+    site = Site(
+        enterprise_id=enterprise.id,
+        name=name,
+        address=address,
+        latitude=lat,
+        longitude=lon,
+        radius_m=radius,
+        is_active=True,
+        secret=_site_secret(),
+        created_at=clock.now(),
+    )
     db.session.add(site)
     db.session.flush()
-    audit.record(actor, "created", "site", site.id, after=site.to_dict(),
-                 union_path=union_path(enterprise.union_code))  # fmt: skip
+    audit.record(
+        actor,
+        "created",
+        "site",
+        site.id,
+        after=site.to_dict(),
+        union_path=union_path(enterprise.union_code),
+    )
     commit_or_conflict()
     return site
 
@@ -204,8 +231,15 @@ def update_site(actor: User, site_id: int, changes: dict[str, Any]) -> Site:
         enterprise_code = db.session.scalar(
             select(Enterprise.union_code).where(Enterprise.id == site.enterprise_id)
         )
-        audit.record(actor, action, "site", site.id, before=before, after=after,
-                     union_path=union_path(enterprise_code))  # fmt: skip
+        audit.record(
+            actor,
+            action,
+            "site",
+            site.id,
+            before=before,
+            after=after,
+            union_path=union_path(enterprise_code),
+        )
     commit_or_conflict()
     return site
 
@@ -234,8 +268,15 @@ def create_enterprise_staff(
         enterprise_id,
     )
     name = rules.clean_text("name", name, required=True)
-    user = new_user(actor, username=username, password=password, name=name,
-                    role="enterprise_staff", enterprise_id=enterprise.id, initial=True)  # fmt: skip
+    user = new_user(
+        actor,
+        username=username,
+        password=password,
+        name=name,
+        role="enterprise_staff",
+        enterprise_id=enterprise.id,
+        initial=True,
+    )
     commit_or_conflict()
     return user
 

@@ -43,9 +43,18 @@ def index():
     total, items = services.enterprise_page(actor, q, city, page, PER_PAGE)
     in_use = services.in_use_today([e.id for e in items])
     managed = services.managed_ids(actor, [e.id for e in items])
-    return render_template("enterprises/index.html", items=items, in_use=in_use, managed=managed,
-                           union_names=services.union_names({e.union_code for e in items}),
-                           q=q, city=city, page=page, per_page=PER_PAGE, total=total)  # fmt: skip
+    return render_template(
+        "enterprises/index.html",
+        items=items,
+        in_use=in_use,
+        managed=managed,
+        union_names=services.union_names({e.union_code for e in items}),
+        q=q,
+        city=city,
+        page=page,
+        per_page=PER_PAGE,
+        total=total,
+    )
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"])
@@ -64,8 +73,13 @@ def create():
         except DomainError as exc:
             attach_errors(form, exc)
         else:
-            flash(_("已登记企业“%(name)s”。下一步：添加服务点和企业管理员账号。",
-                    name=enterprise.name), "success")  # fmt: skip
+            flash(
+                _(
+                    "已登记企业“%(name)s”。下一步：添加服务点和企业管理员账号。",
+                    name=enterprise.name,
+                ),
+                "success",
+            )
             return redirect(url_for("enterprises.detail", enterprise_id=enterprise.id))
     return render_template("enterprises/form.html", form=form, enterprise=None)
 

@@ -57,8 +57,9 @@ def attest(enterprise_id: int, month: str):
 
 
 @bp.get("/unions/<code>/reports/<month>.<any(csv, xlsx):fmt>")
-@documented("Download a union's monthly summary: CSV (UTF-8 with BOM) or XLSX; audited",
-            responses=FILE)  # fmt: skip
+@documented(
+    "Download a union's monthly summary: CSV (UTF-8 with BOM) or XLSX; audited", responses=FILE
+)
 @role_required("union_staff")
 def union_summary_file(code: str, month: str, fmt: str):
     return attachment(services.download_union_summary(current_actor(), code, month, fmt))
@@ -103,8 +104,7 @@ def list_certificates(student_id: int):
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
-@documented("Download a certificate as PDF (watermarked when superseded); audited",
-            responses=FILE)  # fmt: skip
+@documented("Download a certificate as PDF (watermarked when superseded); audited", responses=FILE)
 @role_required("student", "union_staff")
 def certificate_pdf(certificate_id: int):
     return attachment(services.download_certificate(current_actor(), certificate_id))

@@ -58,7 +58,7 @@ def _confirmed_stmt(student_ids: Iterable[int], first: str, last: str) -> Select
             SessionMonth.month,
             SessionMonth.minutes,
             Agreement.kind,
-        )  # fmt: skip
+        )
         .join(Agreement, Agreement.id == SessionMonth.agreement_id)
         .where(
             SessionMonth.student_id.in_(list(student_ids)),
@@ -137,7 +137,7 @@ def _parts(student_id: int, first: str, last: str) -> list[ConfirmedPart]:
             Site.name,
             ServiceSession.check_in_at,
             ServiceSession.check_out_at,
-        )  # fmt: skip
+        )
         .join(Agreement, Agreement.id == SessionMonth.agreement_id)
         .join(ServiceSession, ServiceSession.id == SessionMonth.session_id)
         .join(Site, Site.id == ServiceSession.site_id)
@@ -168,10 +168,15 @@ def _entries(parts: Iterable[ConfirmedPart]) -> list[dict[str, Any]]:
         start, end = _days(part)
         entry = entries.setdefault(
             part.enterprise_id,
-            {"enterprise_name": part.enterprise_name, "site_names": [], "first_day": start,
-             "last_day": end, "minutes": 0,
-             "service_content": service_content(part.kind, part.industry)},
-        )  # fmt: skip
+            {
+                "enterprise_name": part.enterprise_name,
+                "site_names": [],
+                "first_day": start,
+                "last_day": end,
+                "minutes": 0,
+                "service_content": service_content(part.kind, part.industry),
+            },
+        )
         if part.site_name not in entry["site_names"]:
             entry["site_names"].append(part.site_name)
         entry["first_day"] = min(entry["first_day"], start)
@@ -182,7 +187,7 @@ def _entries(parts: Iterable[ConfirmedPart]) -> list[dict[str, Any]]:
         | {
             "first_day": entry["first_day"].isoformat(),
             "last_day": entry["last_day"].isoformat(),
-        }  # fmt: skip
+        }
         for entry in entries.values()
     ]
 
@@ -233,7 +238,7 @@ def issue_for(
             "from_month": months[0],
             "to_month": months[-1],
             "minutes": certificate.minutes,
-        },  # fmt: skip
+        },
         union_path=union_path(student.union_code),
     )
     from ..auth.services import commit_or_conflict

@@ -204,7 +204,7 @@ def download_enterprise_report(
             "month": report.month,
             "format": fmt,
             "rows": len(report.rows),
-        },  # fmt: skip
+        },
         **_audit_paths(actor, enterprise),
     )
     db.session.commit()
@@ -234,7 +234,7 @@ def report_to_dict(enterprise_id: int, report: EnterpriseReport) -> dict:
                 "required_minutes": row.required_minutes,
                 "status": row.status,
                 "flags": list(dict.fromkeys(row.flags)),
-            }  # fmt: skip
+            }
             for row in report.rows
         ],
         "totals": {

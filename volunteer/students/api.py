@@ -39,8 +39,11 @@ class StudentBody(Body):
 
 
 @bp.post("/students")
-@documented("Register an aided student and their account (initial password)",
-            body=StudentBody, responses={201: "Created Student", 409: "duplicate"})  # fmt: skip
+@documented(
+    "Register an aided student and their account (initial password)",
+    body=StudentBody,
+    responses={201: "Created Student", 409: "duplicate"},
+)
 @role_required("union_staff")
 def create_student():
     data = parse_body(StudentBody)
@@ -53,9 +56,15 @@ def create_student():
 
 
 @bp.get("/students")
-@documented("Students in the caller's scope (q matches name or phone)",
-            query={"union_code": "a union in scope (its subtree)", "q": "name or phone",
-                   "page": "from 1", "per_page": "default 50, at most 500"})  # fmt: skip
+@documented(
+    "Students in the caller's scope (q matches name or phone)",
+    query={
+        "union_code": "a union in scope (its subtree)",
+        "q": "name or phone",
+        "page": "from 1",
+        "per_page": "default 50, at most 500",
+    },
+)
 @role_required("union_staff")
 def list_students():
     page, per_page = page_args()
@@ -97,8 +106,11 @@ def reveal_id_number(student_id: int):
 
 
 @bp.post("/students/import")
-@documented("Import students from .xlsx or .csv (all or nothing)", multipart=True,
-            responses={201: "{created: N}", 400: "import_invalid with rows"})  # fmt: skip
+@documented(
+    "Import students from .xlsx or .csv (all or nothing)",
+    multipart=True,
+    responses={201: "{created: N}", 400: "import_invalid with rows"},
+)
 @role_required("union_staff")
 def import_students():
     upload = request.files.get("file")

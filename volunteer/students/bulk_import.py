@@ -105,8 +105,13 @@ def database_errors(
         row = values["row"]
         union_code = values.get("union_code")
         if union_code and _canonical_code(union_code, unions) is None:
-            errors.append(_error(row, "union_code",
-                                 N_("工会代码“%(code)s”不存在或不在您的管辖范围内", code=union_code)))  # fmt: skip
+            errors.append(
+                _error(
+                    row,
+                    "union_code",
+                    N_("工会代码“%(code)s”不存在或不在您的管辖范围内", code=union_code),
+                )
+            )
         if any(h in taken_ids for h in hashes.get(row, ())):
             errors.append(_error(row, "id_number", N_("该身份证号已登记")))
         if values.get("username") in taken_names:
@@ -182,14 +187,31 @@ def write_students(
     digests = hash_passwords([r["password"] for r in records], progress)
     students = []
     for record in records:
-        profile = {f: record.get(f) for f in ("name", "phone", "university", "major",
-                                              "enrollment_year", "home_city", "union_code")}  # fmt: skip
+        profile = {
+            f: record.get(f)
+            for f in (
+                "name",
+                "phone",
+                "university",
+                "major",
+                "enrollment_year",
+                "home_city",
+                "union_code",
+            )
+        }
         profile["university_city"] = rules.university_city(record["university"])
         cipher_text, key_id = cipher.encrypt(record["id_number"])
-        students.append(Student(**profile, id_number_cipher=cipher_text, id_key_id=key_id,
-                                id_number_hash=cipher.lookup_hash(record["id_number"]),
-                                id_number_masked=mask_id_number(record["id_number"]),
-                                created_at=now, updated_at=now))  # fmt: skip
+        students.append(
+            Student(
+                **profile,
+                id_number_cipher=cipher_text,
+                id_key_id=key_id,
+                id_number_hash=cipher.lookup_hash(record["id_number"]),
+                id_number_masked=mask_id_number(record["id_number"]),
+                created_at=now,
+                updated_at=now,
+            )
+        )
     db.session.add_all(students)
     db.session.flush()  # the accounts need the students' ids
     users = [
@@ -210,8 +232,14 @@ def write_students(
         path = unions[student.union_code]
         after = {**_audit_view(student), "username": user.username}
         audit.record(actor, "created", "student", student.id, after=after, union_path=path)
-        audit.record(actor, "created", "user", user.id, union_path=path,
-                     after={"username": user.username, "role": "student", "name": user.name})  # fmt: skip
+        audit.record(
+            actor,
+            "created",
+            "user",
+            user.id,
+            union_path=path,
+            after={"username": user.username, "role": "student", "name": user.name},
+        )
     return students
 
 

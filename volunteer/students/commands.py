@@ -13,8 +13,9 @@ from . import importing, services
 
 @click.command("import-students")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
-@click.option("--union", "union_code", default=None,
-              help="Only accept rows of this union's subtree.")  # fmt: skip
+@click.option(
+    "--union", "union_code", default=None, help="Only accept rows of this union's subtree."
+)
 def import_students(file: str, union_code: str | None) -> None:
     """Import students from an .xlsx or .csv file: all rows, or none."""
     with open(file, "rb") as handle:

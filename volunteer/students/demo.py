@@ -16,8 +16,15 @@ LOGINS = [
     ("学生 student (西安, 西北大学)", "stu_demo1", DEMO_PASSWORD),
     ("学生 student (铜川, 长安大学)", "stu_demo2", DEMO_PASSWORD),
 ]
-KEY_UNIVERSITIES = {"西安交通大学", "西北工业大学", "西北农林科技大学", "西北大学",
-                    "长安大学", "陕西师范大学", "西安电子科技大学"}  # fmt: skip
+KEY_UNIVERSITIES = {
+    "西安交通大学",
+    "西北工业大学",
+    "西北农林科技大学",
+    "西北大学",
+    "长安大学",
+    "陕西师范大学",
+    "西安电子科技大学",
+}
 # username, name, union, county code, birth date, university, major, year, home city
 # fmt: off
 STUDENTS = [
@@ -83,18 +90,29 @@ def seed() -> None:
     ):
         actor = staff[union]
         student = services.create_student(
-            actor, username=username, password=DEMO_PASSWORD, name=name,
-            id_number=_id_number(county, born, index), phone=_phone(index),
-            university=university, major=major, enrollment_year=year, home_city=home,
+            actor,
+            username=username,
+            password=DEMO_PASSWORD,
+            name=name,
+            id_number=_id_number(county, born, index),
+            phone=_phone(index),
+            university=university,
+            major=major,
+            enrollment_year=year,
+            home_city=home,
             union_code=union,
             family_hardship=HARDSHIPS[index % len(HARDSHIPS)] if index % 3 else None,
-        )  # fmt: skip
+        )
         # 金秋助学 is a one-off grant in the autumn of enrolment: ≥ 3000, ≥ 5000 for 985/211.
         key = university in KEY_UNIVERSITIES
         services.add_aid_record(
-            actor, student.id, year=year, amount_yuan=(5000 if key else 3000) + 1000 * (index % 4 == 0),
-            category="key_university" if key else "regular", note=f"{year}年金秋助学",
-        )  # fmt: skip
+            actor,
+            student.id,
+            year=year,
+            amount_yuan=(5000 if key else 3000) + 1000 * (index % 4 == 0),
+            category="key_university" if key else "regular",
+            note=f"{year}年金秋助学",
+        )
     demo_users = db.session.scalars(
         select(User).where(User.username.in_([u for _, u, _ in LOGINS]))
     ).all()

@@ -31,10 +31,19 @@ class StudentForm(FlaskForm):
         """Return the profile fields as the service takes them."""
         return {
             name: getattr(self, name).data
-            for name in ("name", "id_number", "phone", "university", "university_city",
-                         "major", "enrollment_year", "home_city", "union_code",
-                         "family_hardship")
-        }  # fmt: skip
+            for name in (
+                "name",
+                "id_number",
+                "phone",
+                "university",
+                "university_city",
+                "major",
+                "enrollment_year",
+                "home_city",
+                "union_code",
+                "family_hardship",
+            )
+        }
 
 
 class NewStudentForm(StudentForm):

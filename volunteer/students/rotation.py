@@ -40,9 +40,12 @@ def rotate_id_key(batch_size: int = 500) -> int:
             last_id = student.id
         done += len(rows)
         audit.record(
-            None, "id_key_rotated", "student", f"{rows[0].id}-{rows[-1].id}",
+            None,
+            "id_key_rotated",
+            "student",
+            f"{rows[0].id}-{rows[-1].id}",
             after={"key_id": primary, "rows": len(rows)},
-        )  # fmt: skip
+        )
         db.session.commit()
     return done
 

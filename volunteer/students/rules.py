@@ -116,8 +116,18 @@ def _clean_one(field: str, value: Any, today: date) -> Any:
     return _clean_text(field, value)
 
 
-PROFILE_FIELDS = ("name", "id_number", "phone", "university", "university_city", "major",
-                  "enrollment_year", "home_city", "union_code", "family_hardship")  # fmt: skip
+PROFILE_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "university",
+    "university_city",
+    "major",
+    "enrollment_year",
+    "home_city",
+    "union_code",
+    "family_hardship",
+)
 
 
 def clean_profile(

@@ -146,8 +146,15 @@ def create_student(
     _set_id_number(student, cipher, id_number)
     db.session.add(student)
     db.session.flush()
-    auth_services.new_user(actor, username=username, password=password, name=student.name,
-                           role="student", student_id=student.id, initial=True)  # fmt: skip
+    auth_services.new_user(
+        actor,
+        username=username,
+        password=password,
+        name=student.name,
+        role="student",
+        student_id=student.id,
+        initial=True,
+    )
     after = {**audit_view(student), "username": username}
     audit.record(actor, "created", "student", student.id, after=after, union_path=union.path)
     auth_services.commit_or_conflict()
@@ -186,9 +193,15 @@ def update_student(
     if "name" in changed:
         for user in db.session.scalars(select(User).where(User.student_id == student.id)):
             user.name = student.name
-    audit.record(actor, "updated", "student", student.id,
-                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
-                 union_path=_union_path(student.union_code))  # fmt: skip
+    audit.record(
+        actor,
+        "updated",
+        "student",
+        student.id,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+        union_path=_union_path(student.union_code),
+    )
     auth_services.commit_or_conflict()
     return student
 
@@ -303,9 +316,14 @@ def reveal_id_number(actor: User, student_id: int) -> str:
     plain = cipher.decrypt(student.id_number_cipher, student.id_key_id)
     if cipher.needs_reencryption(student.id_key_id):
         _set_id_number(student, cipher, plain)  # rotate keys lazily, as rows are read
-    audit.record(actor, "id_revealed", "student", student.id,
-                 after={"id_number_masked": student.id_number_masked},
-                 union_path=_union_path(student.union_code))  # fmt: skip
+    audit.record(
+        actor,
+        "id_revealed",
+        "student",
+        student.id,
+        after={"id_number_masked": student.id_number_masked},
+        union_path=_union_path(student.union_code),
+    )
     db.session.commit()
     return plain
 
@@ -327,8 +345,14 @@ def add_aid_record(
     record = AidRecord(student_id=student.id, created_at=now or clock.now(), **clean)
     db.session.add(record)
     db.session.flush()
-    audit.record(actor, "aid_added", "student", student.id, after={"aid_record_id": record.id, **clean},
-                 union_path=_union_path(student.union_code))  # fmt: skip
+    audit.record(
+        actor,
+        "aid_added",
+        "student",
+        student.id,
+        after={"aid_record_id": record.id, **clean},
+        union_path=_union_path(student.union_code),
+    )
     db.session.commit()
     return record
 

@@ -57,9 +57,13 @@ def index():
             actor, q=q, union_code=union or None, page=found.pages, per_page=PER_PAGE
         )
     return render_template(
-        "students/index.html", found=found, q=q, union=union, unions=unions,
+        "students/index.html",
+        found=found,
+        q=q,
+        union=union,
+        unions=unions,
         union_names={u.code: u.name for u in unions},
-    )  # fmt: skip
+    )
 
 
 @bp.route("/students/new", methods=["GET", "POST"])
@@ -118,9 +122,12 @@ def _render_detail(
         aid_form.year.data = clock.today().year
         aid_form.amount_yuan.data = 3000
     return render_template(
-        "students/detail.html", detail=detail, s=detail.student, revealed=revealed,
+        "students/detail.html",
+        detail=detail,
+        s=detail.student,
+        revealed=revealed,
         aid_form=aid_form,
-    )  # fmt: skip
+    )
 
 
 @bp.get("/students/<int:student_id>")
@@ -146,10 +153,13 @@ def add_aid(student_id: int):
     if form.validate_on_submit():
         try:
             services.add_aid_record(
-                current_actor(), student_id, year=form.year.data,
-                amount_yuan=form.amount_yuan.data, category=form.category.data,
+                current_actor(),
+                student_id,
+                year=form.year.data,
+                amount_yuan=form.amount_yuan.data,
+                category=form.category.data,
                 note=form.note.data or None,
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -177,9 +187,12 @@ def import_page():
             flash(_("导入成功：共登记 %(n)s 名学生。", n=len(created)), "success")
             return redirect(url_for("students.import_page"))
     return render_template(
-        "students/import.html", form=form, problems=problems, columns=importing.COLUMNS,
+        "students/import.html",
+        form=form,
+        problems=problems,
+        columns=importing.COLUMNS,
         labels=COLUMN_LABELS,
-    )  # fmt: skip
+    )
 
 
 @bp.get("/students/import/template.xlsx")

@@ -43,8 +43,9 @@ def list_unions():
 
 
 @bp.post("/unions/<code>/staff")
-@documented("Create a staff account for a union in scope", body=StaffBody,
-            responses={201: "Created"})  # fmt: skip
+@documented(
+    "Create a staff account for a union in scope", body=StaffBody, responses={201: "Created"}
+)
 @role_required("union_staff")
 def create_staff(code: str):
     get_or_404(unions(current_actor()), Union, code)

@@ -21,9 +21,13 @@ def openapi():
 @bp.get("/audit")
 @documented(
     "Audit log entries in the caller's scope, newest first",
-    query={"entity": "object type", "entity_id": "object id", "actor": "username",
-           "since": "ISO date or datetime"},
-)  # fmt: skip
+    query={
+        "entity": "object type",
+        "entity_id": "object id",
+        "actor": "username",
+        "since": "ISO date or datetime",
+    },
+)
 @role_required("union_staff")
 def audit_log():
     args = request.args

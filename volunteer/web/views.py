@@ -43,8 +43,14 @@ def set_language(code: str):
     if not _is_local(target):
         target = url_for("web.home")
     response = make_response(redirect(target))
-    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])  # fmt: skip
+    response.set_cookie(
+        "lang",
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response
 
 
@@ -96,6 +102,11 @@ def audit_log():
         k: v for k, v in args.items() if k in ("entity", "entity_id", "actor", "since") and v
     }
     return render_template(
-        "web/audit.html", entries=entries, entities=ENTITIES, filters=filters,
-        page=page, per_page=per_page, total=total,
-    )  # fmt: skip
+        "web/audit.html",
+        entries=entries,
+        entities=ENTITIES,
+        filters=filters,
+        page=page,
+        per_page=per_page,
+        total=total,
+    )
