@@ -25,6 +25,12 @@ FEATURES = (
     "reports",
     "web",
 )
+# Features whose reactions.py listens to events (volunteer/events.py), in the order their
+# receivers run: stored figures are refreshed before certificates are checked against them.
+REACTIONS = (
+    "compliance",
+    "reports",
+)
 MODEL_MODULES = (
     "unions",
     "auth",
@@ -69,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    connect_receivers()
 
     from . import errors_http, security, web_support
 
@@ -106,6 +113,12 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=os.path.join(app.root_path, "translations"),
     )
     limiter.init_app(app)
+
+
+def connect_receivers() -> None:
+    """Connect every feature's event receivers (connecting twice changes nothing)."""
+    for feature in REACTIONS:
+        importlib.import_module(f"volunteer.{feature}.reactions").connect_receivers()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from volunteer import events
 from volunteer.audit import AuditEntry
 from volunteer.calendar import services as calendar_services
 from volunteer.compliance import locks, services
@@ -133,11 +134,11 @@ def test_locks_refuse_other_actors(october, frozen):
     assert locks.ensure_months_open(october.xa_staff, october.stu_xa.id, ["2026-11"]) is False
 
 
-def test_note_change_refreshes_stored_figures(october, frozen, add_minutes):
+def test_an_hours_changed_event_refreshes_stored_figures(october, frozen, add_minutes):
     frozen("2026-11-03 09:00")
     services.close_month(october.xa_staff, "XA", OCT)
     add_minutes(october.stu_xa, october.agr_xa, "2026-10-03", 440, "confirmed")
-    locks.note_change(october.stu_xa.id, [OCT, "2026-11"])
+    events.hours_changed.send(october.stu_xa.id, months={OCT, "2026-11"})
     db.session.commit()
     stored = figure(october.stu_xa)
     assert (stored.confirmed_minutes, stored.status) == (1440, "met")

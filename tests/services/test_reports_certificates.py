@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.report_support import add_session, set_minutes
+from volunteer import events
 from volunteer.audit import AuditEntry
-from volunteer.compliance.locks import note_change
 from volunteer.errors import Conflict, Forbidden, NotFound, ValidationError
 from volunteer.extensions import db
 from volunteer.reports import services
@@ -132,12 +132,12 @@ def test_scope_of_issuing(served):
     assert services.issue_certificate(w.sx_staff, w.stu_xa.id, "2026-10", "2026-11").id
 
 
-def test_change_via_note_change_supersedes(served):
+def test_an_hours_changed_event_supersedes(served):
     w = served
     cert = services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11")
     other = services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-10")
     set_minutes(w.nov1, 450)  # the enterprise adjusted the November session
-    note_change(w.stu_xa.id, {"2026-11"})
+    events.hours_changed.send(w.stu_xa.id, months={"2026-11"})
     db.session.commit()
     db.session.refresh(cert)
     assert cert.superseded_at is not None and cert.superseded_reason
@@ -150,7 +150,7 @@ def test_change_that_leaves_confirmed_hours_alone_does_not_supersede(served):
     w = served
     cert = services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11")
     set_minutes(w.nov2, 0, status="rejected")  # the pending session was rejected
-    note_change(w.stu_xa.id, {"2026-11"})
+    events.hours_changed.send(w.stu_xa.id, months={"2026-11"})
     db.session.commit()
     assert services.verify_certificate(cert.code)["status"] == "genuine"
 
@@ -158,7 +158,7 @@ def test_change_that_leaves_confirmed_hours_alone_does_not_supersede(served):
 def test_verify_notices_changes_made_any_other_way(served):
     w = served
     cert = services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11")
-    set_minutes(w.nov2, 100, status="confirmed")  # confirmed without note_change
+    set_minutes(w.nov2, 100, status="confirmed")  # confirmed without an hours_changed event
     db.session.commit()
     facts = services.verify_certificate(cert.code)
     assert facts["status"] == "superseded" and facts["superseded_on"] == "2026-12-05"

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.report_support import add_session, set_minutes
+from volunteer import events
 from volunteer.audit import AuditEntry
-from volunteer.compliance.locks import note_change
 from volunteer.extensions import db
 
 
@@ -243,7 +243,7 @@ def test_certificate_flow(api, nov, client):
         select(ServiceSession).where(ServiceSession.student_id == nov.stu_xa.id)
     ).one()
     set_minutes(session, 23 * 60)
-    note_change(nov.stu_xa.id, {"2026-11"})
+    events.hours_changed.send(nov.stu_xa.id, months={"2026-11"})
     db.session.commit()
     assert api().get(f"/certificates/verify/{cert['code']}").get_json()["status"] == "superseded"
     page = client.get(f"/verify/{cert['code']}")

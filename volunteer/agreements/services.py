@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import OperationalError
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
@@ -222,10 +222,8 @@ def terminate_agreement(
         **_paths(agreement.student_id, agreement.enterprise_id),
     )
     if overridden:
-        from ..compliance import locks
-
         db.session.flush()
-        locks.note_change(agreement.student_id, overridden)
+        events.hours_changed.send(agreement.student_id, months=set(overridden), actor=actor)
     commit_or_conflict()
     return agreement
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth.models import User
 from ..errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from ..extensions import db
@@ -175,13 +175,6 @@ def _check_closed(day: date, reason: str | None) -> bool:
     return True
 
 
-def _after_change(day: date, closed: bool) -> None:
-    if closed:
-        from ..compliance import services as compliance_services
-
-        compliance_services.note_month_change(month_of(day))
-
-
 def set_override(
     actor: User | None,
     day: date | str,
@@ -197,7 +190,7 @@ def set_override(
     kind = parse_kind(kind)
     name = _clean_text(name, "name", MAX_NAME)
     reason = _clean_text(reason, "reason", MAX_REASON)
-    closed = _check_closed(day, reason)
+    _check_closed(day, reason)
     now = now or clock.now()
     row = db.session.get(CalendarOverride, day)
     before = {"kind": row.kind, "name": row.name} if row else None
@@ -209,7 +202,7 @@ def set_override(
     else:
         row.kind, row.name, row.created_by_id, row.created_at = kind, name, actor.id, now
     db.session.flush()
-    _after_change(day, closed)
+    events.calendar_changed.send(None, months={month_of(day)}, actor=actor)
     audit.record(
         actor,
         "overridden",
@@ -235,11 +228,11 @@ def delete_override(
     row = db.session.get(CalendarOverride, day)
     if row is None:
         raise NotFound("not_found", N_("该日期没有覆盖设置。"))
-    closed = _check_closed(day, reason)
+    _check_closed(day, reason)
     before = {"kind": row.kind, "name": row.name}
     db.session.delete(row)
     db.session.flush()
-    _after_change(day, closed)
+    events.calendar_changed.send(None, months={month_of(day)}, actor=actor)
     audit.record(
         actor,
         "override_removed",

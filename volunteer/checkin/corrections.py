@@ -8,10 +8,9 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
-from ..compliance import locks
 from ..errors import Conflict, Forbidden, ValidationError
 from ..extensions import db
 from . import rules, sessions
@@ -104,7 +103,7 @@ def accept_correction(
     before = {"status": c.status}
     c.status, c.decided_by_id, c.decided_at, c.decision_note = "accepted", actor.id, now, text
     _record(actor, "accepted", c, before)
-    locks.note_change(s.student_id, months)
+    events.hours_changed.send(s.student_id, months=set(months), actor=actor)
     db.session.commit()
     return c
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import clock
+from .. import clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..compliance import locks
@@ -96,7 +96,7 @@ def confirm_session(actor: User, session_id: int, now: datetime | None = None) -
     months = sessions.session_months(s)
     _guard(actor, s.student_id, s.enterprise_id, months)
     _decide(actor, s, "confirmed", "confirmed", now)
-    locks.note_change(s.student_id, months)
+    events.hours_changed.send(s.student_id, months=set(months), actor=actor)
     db.session.commit()
     return s
 
@@ -139,7 +139,7 @@ def confirm_sessions(actor: User, ids: object, now: datetime | None = None) -> i
     for s in todo:
         _decide(actor, s, "confirmed", "confirmed", now)
     for student_id, months in by_student.items():
-        locks.note_change(student_id, months)
+        events.hours_changed.send(student_id, months=set(months), actor=actor)
     db.session.commit()
     return len(todo)
 
@@ -159,7 +159,7 @@ def reject_session(
     _guard(actor, s.student_id, s.enterprise_id, months)
     s.reason = text
     _decide(actor, s, "rejected", "rejected", now)
-    locks.note_change(s.student_id, months)
+    events.hours_changed.send(s.student_id, months=set(months), actor=actor)
     db.session.commit()
     return s
 
@@ -242,7 +242,7 @@ def adjust_session(
         raise Forbidden("forbidden", _("只有学生所属工会可以在结算后调整记录。"))
     text = clean_reason(reason)
     months = apply_adjustment(actor, s, check_in_at, check_out_at, text, now)
-    locks.note_change(s.student_id, months)
+    events.hours_changed.send(s.student_id, months=set(months), actor=actor)
     db.session.commit()
     return s
 
@@ -297,6 +297,6 @@ def enter_session(
     db.session.add(s)
     sessions.sync_months(s)
     sessions.record_change(actor, "entered_manually", s, None)
-    locks.note_change(student.id, months)
+    events.hours_changed.send(student.id, months=set(months), actor=actor)
     db.session.commit()
     return s

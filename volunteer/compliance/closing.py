@@ -273,19 +273,3 @@ def refresh_month_figures(month: str, student_ids_select=None) -> int:
     if inserts:
         db.session.execute(insert(MonthFigure), inserts)
     return len(rows)
-
-
-def note_month_change(month: str) -> None:
-    """After a province-wide change to a closed month (a calendar override): refresh every
-    stored figure of the month and supersede the certificates that cover it."""
-    refresh_month_figures(month)
-    try:
-        from ..reports import services as report_services
-    except ImportError:
-        return
-    supersede = getattr(report_services, "supersede_affected", None)
-    if supersede is None:
-        return
-    students = db.session.scalars(select(MonthFigure.student_id).where(MonthFigure.month == month))
-    for student_id in list(students):
-        supersede(student_id, {month})

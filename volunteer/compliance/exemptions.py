@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..calendar.services import parse_month_arg
@@ -103,7 +103,7 @@ def create_exemption(
     after = exemption_dict(exemption)
     if overriding:
         after["override_reason"] = override_reason
-        locks.note_change(student.id, [month])
+        events.hours_changed.send(student.id, months={month}, actor=actor)
     audit.record(
         actor,
         "created",
@@ -135,7 +135,7 @@ def revoke_exemption(
     exemption.revoked_at = now or clock.now()
     db.session.flush()
     if overriding:
-        locks.note_change(exemption.student_id, [exemption.month])
+        events.hours_changed.send(exemption.student_id, months={exemption.month}, actor=actor)
     code = db.session.scalar(select(Student.union_code).where(Student.id == exemption.student_id))
     audit.record(
         actor,

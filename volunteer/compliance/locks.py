@@ -76,17 +76,3 @@ def ensure_not_attested(enterprise_id: int, months: Iterable[str]) -> None:
             "month_closed",
             N_("%(months)s 已由企业签字确认，不能再修改。", months=", ".join(sorted(attested))),
         )
-
-
-def note_change(student_id: int, months: Iterable[str]) -> None:
-    """After a change to a student's hours in `months` (before commit): refresh the stored
-    figures of closed months and supersede certificates that cover them."""
-    months = set(months)
-    if not months:
-        return
-    # Imported here: both features import this module for their own locks.
-    from ..reports.services import supersede_affected
-    from .services import refresh_stored_figures
-
-    refresh_stored_figures(student_id, months)
-    supersede_affected(student_id, months)

@@ -1,7 +1,7 @@
 """Use cases of reports and certificates (R23–R25), one function each.
 
 The work lives in small modules beside this one; this is the door the pages, the API,
-the CLI and other features (compliance.locks.note_change → supersede_affected) use.
+the CLI and the event receivers (reactions.py) use.
 """
 
 from __future__ import annotations

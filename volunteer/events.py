@@ -1,0 +1,64 @@
+"""What happened: signals that lower features send and higher features listen to.
+
+A writer sends after its change is flushed and before it commits; every receiver runs
+inside the same transaction (it may add and flush rows, never commit), so a use case still
+commits once. Receivers are connected explicitly in `create_app` (see `connect_receivers`
+in each reacting feature's `reactions.py`), never at import time.
+
+Each signal's sender and keyword arguments are part of its contract:
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_events = Namespace()
+
+#: A student's minutes or requirement may have changed in these months.
+#: sender: student_id (int); months: set[str] of "YYYY-MM"; actor: User | None
+hours_changed = _events.signal("hours-changed")
+
+#: The allowed-day calendar changed for every student in these months.
+#: sender: None; months: set[str]; actor: User | None
+calendar_changed = _events.signal("calendar-changed")
+
+#: A union closed a month for its subtree (stored figures are written and flushed).
+#: sender: union_code (str); month: str; actor: User
+month_closed = _events.signal("month-closed")
+
+#: A union reopened a month it had closed.
+#: sender: union_code (str); month: str; actor: User
+month_reopened = _events.signal("month-reopened")
+
+#: An agreement was created, edited or terminated.
+#: sender: agreement_id (int); student_id: int; enterprise_id: int; months: set[str];
+#: actor: User | None
+agreement_changed = _events.signal("agreement-changed")
+
+#: An enterprise's attestation of a month changed status ("current" or "stale").
+#: sender: enterprise_id (int); month: str; status: str; actor: User | None
+attestation_changed = _events.signal("attestation-changed")
+
+#: A scan was recorded (check-in or check-out).
+#: sender: session_id (int); student_id: int; enterprise_id: int; action: str;
+#: device_id: str | None; at: datetime
+scan_recorded = _events.signal("scan-recorded")
+
+#: R13 closed a session that was left open.
+#: sender: session_id (int); student_id: int; enterprise_id: int
+session_auto_closed = _events.signal("session-auto-closed")
+
+#: An enterprise (or the union) decided a student's correction request.
+#: sender: correction_id (int); student_id: int; outcome: str
+correction_decided = _events.signal("correction-decided")
+
+#: A certificate was superseded because the hours it states changed.
+#: sender: certificate_id (int); student_id: int
+certificate_superseded = _events.signal("certificate-superseded")
+
+
+def months_set(months) -> set[str]:
+    """Return `months` as a set of month strings (a single string counts as one month)."""
+    if isinstance(months, str):
+        return {months}
+    return set(months or ())
