@@ -23,6 +23,7 @@ FEATURES = (
     "checkin",
     "compliance",
     "reports",
+    "jobs",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -41,6 +42,7 @@ MODEL_MODULES = (
     "checkin",
     "compliance",
     "reports",
+    "jobs",
 )
 
 

@@ -23,6 +23,9 @@ ENV_KEYS = {
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "CERTIFICATE_CONTACT": "CERTIFICATE_CONTACT",
     "PASSWORD_HASH_METHOD": "PASSWORD_HASH_METHOD",
+    "JOB_QUEUE_URL": "JOB_QUEUE_URL",
+    "JOB_QUEUE_NAME": "JOB_QUEUE_NAME",
+    "JOB_TIMEOUT": "JOB_TIMEOUT",
 }
 INT_KEYS = {
     "LOGIN_LIMIT",
@@ -30,6 +33,7 @@ INT_KEYS = {
     "SCAN_GRACE_SECONDS",
     "MAX_SESSION_HOURS",
     "DAILY_CAP_HOURS",
+    "JOB_TIMEOUT",
 }
 BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
@@ -72,6 +76,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CERTIFICATE_CONTACT": "",
         "PER_PAGE_DEFAULT": 50,
         "PER_PAGE_MAX": 500,
+        # Background jobs (R36): unset runs them inline; redis://… puts them on RQ.
+        "JOB_QUEUE_URL": "",
+        "JOB_QUEUE_NAME": "volunteer",
+        "JOB_TIMEOUT": 3600,
     }
 
 
