@@ -16,6 +16,8 @@ ENV_KEYS = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
     "LOGIN_LIMIT": "LOGIN_LIMIT",
+    "LOGIN_USER_LIMIT": "LOGIN_USER_LIMIT",
+    "LOGIN_ADDRESS_LIMIT": "LOGIN_ADDRESS_LIMIT",
     "API_TOKEN_HOURS": "API_TOKEN_HOURS",
     "SCAN_GRACE_SECONDS": "SCAN_GRACE_SECONDS",
     "MAX_SESSION_HOURS": "MAX_SESSION_HOURS",
@@ -29,6 +31,8 @@ ENV_KEYS = {
 }
 INT_KEYS = {
     "LOGIN_LIMIT",
+    "LOGIN_USER_LIMIT",
+    "LOGIN_ADDRESS_LIMIT",
     "API_TOKEN_HOURS",
     "SCAN_GRACE_SECONDS",
     "MAX_SESSION_HOURS",
@@ -60,7 +64,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis unreachable: each process counts in its own memory (and logs a warning)
+        # instead of failing the request (R31).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Failed logins in 15 minutes: per username + address, per username, per address.
         "LOGIN_LIMIT": 10,
+        "LOGIN_USER_LIMIT": 50,
+        "LOGIN_ADDRESS_LIMIT": 100,
         "SCAN_LIMIT": "30/minute",
         "API_TOKEN_HOURS": 720,
         "SCAN_GRACE_SECONDS": 180,

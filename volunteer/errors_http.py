@@ -48,10 +48,15 @@ def handle_domain_error(exc: DomainError):
 
     db.session.rollback()
     if _wants_json():
-        return jsonify(_localized_body(exc)), exc.status
-    if exc.status == 401:
+        response = jsonify(_localized_body(exc)), exc.status
+    elif exc.status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
-    return _page(exc.status, exc.code, localize(exc.message))
+    else:
+        response = _page(exc.status, exc.code, localize(exc.message))
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        return response[0], response[1], {"Retry-After": str(retry_after)}
+    return response
 
 
 def _localized_body(exc: DomainError) -> dict:
@@ -94,11 +99,26 @@ def handle_http_error(exc: HTTPException):
 
 
 def handle_rate_limit(exc: RateLimitExceeded):
-    """Answer 429 rate_limited."""
-    message = _("尝试过于频繁，请稍后再试。")
+    """Answer 429 rate_limited, saying when to try again (Retry-After)."""
+    import math
+    import time
+
+    from .extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    except Exception:  # the store went away meanwhile: a minute is a fair guess
+        wait = 60
+    if wait < 60:
+        message = _("尝试过于频繁，请在 %(n)s 秒后再试。", n=wait)
+    else:
+        message = _("尝试过于频繁，请在 %(n)s 分钟后再试。", n=math.ceil(wait / 60))
     if _wants_json():
-        return _json(429, "rate_limited", message)
-    return _page(429, "rate_limited", message)
+        body, status = _json(429, "rate_limited", message)
+    else:
+        body, status = _page(429, "rate_limited", message)
+    return body, status, {"Retry-After": str(wait)}
 
 
 def handle_csrf(exc: CSRFError):
