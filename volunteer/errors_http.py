@@ -152,6 +152,33 @@ def handle_database_error(exc: Exception):
     return _page(status, code, message)
 
 
+def is_unique_violation(exc: Exception) -> bool:
+    """Return whether a database error is a unique constraint refusing a second value."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return "unique constraint failed" in str(orig).lower()  # SQLite
+
+
+def handle_integrity_error(exc: Exception):
+    """Answer a constraint that refused a write (a race the checks before it lost): 409.
+
+    Two requests creating the same username, ID number or credit code both pass the
+    "does it exist?" check; the database lets one in and refuses the other at flush or
+    commit. That one gets `409 duplicate` like the request that came later (R32).
+    """
+    from .extensions import db
+
+    db.session.rollback()
+    if is_unique_violation(exc):
+        code, message = "duplicate", _("该记录已存在。")
+    else:  # e.g. a row referred to was deleted meanwhile: safe to retry
+        code, message = "conflict", _("数据已被他人修改，请刷新后重试。")
+    if _wants_json():
+        return _json(409, code, message)
+    return _page(409, code, message)
+
+
 def handle_unexpected(exc: Exception):
     """Log and answer 500 without leaking details."""
     from .extensions import db
@@ -170,8 +197,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http_error)
-    from sqlalchemy.exc import DataError, OperationalError
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(DataError, handle_database_error)
     if not app.config.get("PROPAGATE_EXCEPTIONS_IN_TESTS"):
