@@ -12,6 +12,7 @@ ENV_KEYS = {
     "ID_ENCRYPTION_KEY": "ID_ENCRYPTION_KEY",
     "ID_ENCRYPTION_OLD_KEYS": "ID_ENCRYPTION_OLD_KEYS",
     "BASE_URL": "BASE_URL",
+    "VOLUNTEER_ENV": "VOLUNTEER_ENV",
     "TIMEZONE": "TIMEZONE",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
@@ -54,8 +55,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ID_ENCRYPTION_KEY": DEV_ID_KEY,
         "ID_ENCRYPTION_OLD_KEYS": "",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BASE_URL": "http://127.0.0.1:5000",
+        # Logged statements and errors never carry the values bound to them (R33).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Unset: links in QR codes and certificates use the address a page was served from.
+        "BASE_URL": "",
+        # "development" (make run) allows the development keys below; anything else refuses.
+        "VOLUNTEER_ENV": "production",
         "TIMEZONE": "Asia/Shanghai",
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
@@ -120,3 +125,25 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def development_keys_in_use(config: dict[str, Any]) -> list[str]:
+    """Return the names of the secrets still at their development values (or empty)."""
+    return [
+        key
+        for key, dev in (("SECRET_KEY", DEV_SECRET_KEY), ("ID_ENCRYPTION_KEY", DEV_ID_KEY))
+        if not config.get(key) or config.get(key) == dev
+    ]
+
+
+def check_production_secrets(config: dict[str, Any], debug: bool) -> None:
+    """Refuse to start outside development and tests with the development secrets (R33)."""
+    if config.get("TESTING") or debug or config.get("VOLUNTEER_ENV") == "development":
+        return
+    keys = development_keys_in_use(config)
+    if keys:
+        raise RuntimeError(
+            f"Refusing to start: {' and '.join(keys)} still the development value. Set "
+            f"{' and '.join(keys)} in the environment (see README, Configuration), or "
+            "VOLUNTEER_ENV=development on a development machine."
+        )

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
 from .i18n import localize, localize_fields
+from .logs import log_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ def handle_unexpected(exc: Exception):
     from .extensions import db
 
     db.session.rollback()
-    log.exception("unhandled error")
+    log_unexpected(log, f"unhandled error in {request.method} {request.path}", exc)
     message = _("服务器出错了，请稍后再试。")
     if _wants_json():
         return _json(500, "internal_error", message)

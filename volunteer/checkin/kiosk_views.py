@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
+from ..urls import external_url
 from ..web_support import attach_errors
 from . import kiosks, listings, services, sitecodes
 from .forms import ActionForm, KioskForm
@@ -59,9 +60,7 @@ def create_kiosk():
     except DomainError as exc:
         attach_errors(form, exc)
         return _sites_page(form, exc.status)
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "checkin.kiosk_activate", token=token
-    )
+    link = external_url(url_for("checkin.kiosk_activate", token=token))
     # The link is shown once, now: only its hash is stored.
     return render_template(
         "checkin/kiosk_link.html", kiosk=kiosk, link=link, svg=sitecodes.qr_svg(link)

@@ -32,6 +32,7 @@ from sqlalchemy import update
 from .. import clock
 from ..errors import N_, DomainError, NotFound
 from ..extensions import db
+from ..logs import log_unexpected
 from .models import Job
 
 log = logging.getLogger(__name__)
@@ -173,9 +174,9 @@ def _execute(
     except DomainError as exc:
         db.session.rollback()
         _finish(job_id, "failed", result=_error_body(exc), error=exc.message)
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
-        log.exception("job %s (%s) failed", job_id, target)
+        log_unexpected(log, f"job {job_id} ({target}) failed", exc)
         _finish(job_id, "failed", error=N_("任务执行出错，请稍后重试或联系管理员。"))
     else:
         _finish(job_id, "done", result=result)
