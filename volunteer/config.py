@@ -29,6 +29,9 @@ ENV_KEYS = {
     "JOB_QUEUE_URL": "JOB_QUEUE_URL",
     "JOB_QUEUE_NAME": "JOB_QUEUE_NAME",
     "JOB_TIMEOUT": "JOB_TIMEOUT",
+    "IMPORT_SYNC_SECONDS": "IMPORT_SYNC_SECONDS",
+    "IMPORT_SYNC_ROWS": "IMPORT_SYNC_ROWS",
+    "IMPORT_SYNC_HASHES": "IMPORT_SYNC_HASHES",
 }
 INT_KEYS = {
     "LOGIN_LIMIT",
@@ -39,6 +42,9 @@ INT_KEYS = {
     "MAX_SESSION_HOURS",
     "DAILY_CAP_HOURS",
     "JOB_TIMEOUT",
+    "IMPORT_SYNC_SECONDS",
+    "IMPORT_SYNC_ROWS",
+    "IMPORT_SYNC_HASHES",
 }
 BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
@@ -95,6 +101,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "JOB_QUEUE_URL": "",
         "JOB_QUEUE_NAME": "volunteer",
         "JOB_TIMEOUT": 3600,
+        # A class list is imported within the request when its password hashing fits in
+        # IMPORT_SYNC_SECONDS (or IMPORT_SYNC_HASHES distinct passwords, when set) and it has
+        # at most IMPORT_SYNC_ROWS rows; a larger one is a job (or, without a queue, a 400).
+        "IMPORT_SYNC_SECONDS": 4,
+        "IMPORT_SYNC_ROWS": 2000,
+        "IMPORT_SYNC_HASHES": 0,
     }
 
 

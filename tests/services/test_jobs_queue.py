@@ -89,3 +89,54 @@ def test_an_unreachable_queue_fails_the_job_instead_of_the_request(app_factory):
         job = enqueue("sample", slow_sum, [1])
         assert job.status == "failed"
         assert "队列" in job.error
+
+
+def test_a_thousand_student_import_runs_on_the_worker(queued_app):
+    import io
+    import time
+
+    from sqlalchemy import func, select
+
+    from tests.student_data import csv_file, import_row
+    from volunteer.auth.services import new_user
+    from volunteer.extensions import db
+    from volunteer.students.models import Student
+    from volunteer.unions.services import create_union
+
+    create_union(None, "SX", "陕西", None)
+    create_union(None, "XA", "西安", "SX")
+    new_user(
+        None,
+        username="importer",
+        password="Passw0rd-Test",
+        name="乙",
+        role="union_staff",
+        union_code="SX",
+        initial=False,
+    )
+    db.session.commit()
+    queued_app.config["IMPORT_SYNC_HASHES"] = 50
+    rows = [import_row(i, password=f"Initial-{i:04d}") for i in range(1, 1001)]
+    client = queued_app.test_client()
+    token = client.post(
+        "/api/v1/tokens", json={"username": "importer", "password": "Passw0rd-Test"}
+    ).get_json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    started = time.perf_counter()
+    resp = client.post(
+        "/api/v1/students/import",
+        data={"file": (io.BytesIO(csv_file(rows)), "名单.csv")},
+        content_type="multipart/form-data",
+        headers=auth,
+    )
+    request_seconds = time.perf_counter() - started
+    assert resp.status_code == 202, resp.get_json()
+    assert request_seconds < 10
+    job_id = resp.get_json()["job"]["id"]
+    assert client.get(f"/api/v1/jobs/{job_id}", headers=auth).get_json()["status"] == "queued"
+    _work(queued_app)
+    done = client.get(f"/api/v1/jobs/{job_id}", headers=auth).get_json()
+    assert done["status"] == "done", done
+    assert done["result"]["created"] == 1000
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Student)) == 1000
