@@ -20,8 +20,8 @@ from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..web_support import attach_errors
 from . import kiosks, listings, services, sitecodes
+from .blueprint import bp
 from .forms import ActionForm, KioskForm
-from .views import bp
 
 
 def _kiosk_form(actor) -> KioskForm:
