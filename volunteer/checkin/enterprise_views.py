@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..i18n import localize
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import listings, services
 from .blueprint import bp
 from .filters import STATUS_CHOICES, filtered_sessions, session_filters

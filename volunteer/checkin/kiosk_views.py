@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import kiosks, listings, services, sitecodes
 from .blueprint import bp
 from .forms import ActionForm, KioskForm

@@ -19,7 +19,7 @@ from ..enterprises.models import Enterprise, Site
 from ..errors import DomainError
 from ..i18n import localize
 from ..jsonapi import paginated
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import enterprise_views, kiosk_views, listings, log_views, services, sessions, tokens  # noqa: F401
 from .blueprint import bp
 from .filters import month_arg

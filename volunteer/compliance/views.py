@@ -22,8 +22,8 @@ from ..calendar.rules import add_months
 from ..errors import DomainError, ValidationError
 from ..i18n import current_language, localize
 from ..reports.chart import compliance_chart_svg
+from ..ui.form_errors import attach_errors
 from ..unions.services import list_unions
-from ..web_support import attach_errors
 from . import services
 from .forms import CloseForm, ExemptionForm, ReopenForm, RevokeExemptionForm
 
