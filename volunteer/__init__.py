@@ -28,6 +28,7 @@ FEATURES = (
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
 # receivers run: stored figures are refreshed before certificates are checked against them.
 REACTIONS = (
+    "agreements",
     "compliance",
     "reports",
 )
