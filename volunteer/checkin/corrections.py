@@ -42,8 +42,8 @@ def request_correction(
     if actor.role != "student":
         raise Forbidden()
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
     s = scope.get_or_404(scope.sessions(actor), ServiceSession, session_id)
+    sessions.close_stale(now, student_ids=[s.student_id])
     text = clean_reason(note, "note")
     if check_in_at is None and check_out_at is None:
         raise ValidationError.field("check_out_at", _("请填写要更正的签到或签退时间。"))
@@ -92,10 +92,10 @@ def accept_correction(
 ) -> Correction:
     """Accept a correction: its times become the session's (adjusted, confirmed); commits."""
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
     c, s = _load_open(actor, correction_id)
     text = clean_reason(note, "note", required=False)
     db.session.refresh(s)
+    sessions.close_stale(now, student_ids=[c.student_id])
     real_in = c.proposed_check_in_at or s.check_in_at
     real_out = c.proposed_check_out_at or s.check_out_at
     reason = _("学生更正申请：%(note)s", note=c.note)

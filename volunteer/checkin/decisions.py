@@ -41,10 +41,11 @@ def _enterprise_only(actor: User) -> None:
         raise Forbidden()
 
 
-def _load_for_change(actor: User, session_id: int) -> ServiceSession:
+def _load_for_change(actor: User, session_id: int, now: datetime) -> ServiceSession:
     s = scope.get_or_404(scope.sessions(actor), ServiceSession, session_id)
     sessions.lock_student(s.student_id)
     db.session.refresh(s)  # see what a concurrent writer committed before the lock
+    sessions.close_stale(now, student_ids=[s.student_id])
     return s
 
 
@@ -87,8 +88,7 @@ def confirm_session(actor: User, session_id: int, now: datetime | None = None) -
     """Confirm a pending session's minutes (R16); confirming twice changes nothing."""
     _enterprise_only(actor)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     if s.status == "confirmed":
         return s
     if s.status != "pending":
@@ -113,14 +113,15 @@ def confirm_sessions(actor: User, ids: object, now: datetime | None = None) -> i
     _enterprise_only(actor)
     wanted = _clean_ids(ids)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
     found = db.session.scalars(scope.sessions(actor).where(ServiceSession.id.in_(wanted))).all()
     if len(found) != len(wanted):
         raise NotFound()
-    for student_id in sorted({s.student_id for s in found}):
+    student_ids = sorted({s.student_id for s in found})
+    for student_id in student_ids:
         sessions.lock_student(student_id)
     for s in found:
         db.session.refresh(s)
+    sessions.close_stale(now, student_ids=student_ids)
     bad = [s for s in found if s.status not in ("pending", "confirmed")]
     if bad:
         raise Conflict(
@@ -150,8 +151,7 @@ def reject_session(
     """Reject a session with a reason: its minutes never count (R16)."""
     _enterprise_only(actor)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     text = clean_reason(reason)
     if s.status not in ("pending", "confirmed", "auto_closed"):
         raise _state_error(s)
@@ -236,8 +236,7 @@ def adjust_session(
     if actor.role not in ("enterprise_staff", "union_staff"):
         raise Forbidden()
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     if actor.role == "union_staff" and not _manages_student(actor, s.student_id):
         raise Forbidden("forbidden", _("只有学生所属工会可以在结算后调整记录。"))
     text = clean_reason(reason)
@@ -267,8 +266,8 @@ def enter_session(
     student = scope.get_or_404(scope.students(actor), Student, student_id)
     site = scope.get_or_404(scope.sites(actor), Site, site_id)
     text = clean_reason(reason)
-    sessions.close_stale_sessions(now)
     sessions.lock_student(student.id)
+    sessions.close_stale(now, student_ids=[student.id])
     new_in, new_out = check_times(student.id, check_in_at, check_out_at, now)
     day = clock.to_local(new_in).date()
     agreement = active_agreement(student.id, site.enterprise_id, day)
