@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
@@ -26,7 +25,7 @@ from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import month_bounds, parse_month
 from ..enterprises.models import Enterprise
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -225,7 +224,7 @@ def local_month_range(month: str) -> tuple[datetime, datetime]:
     """Return the UTC-comparable [start, end) of a local YYYY-MM month."""
     first, last = month_bounds(parse_month(month))
     if not 2000 <= first.year <= 2100:
-        raise ValidationError.field("month", _("年份应在 2000–2100 之间。"))
+        raise ValidationError.field("month", N_("年份应在 2000–2100 之间。"))
     tz = clock.business_tz()
     start = datetime(first.year, first.month, first.day, tzinfo=tz)
     end = datetime(last.year, last.month, last.day, tzinfo=tz) + timedelta(days=1)
@@ -246,7 +245,7 @@ def has_flag(flag: str) -> ColumnElement[bool]:
     if flag == "any":
         return ServiceSession.flags != ""
     if flag not in FLAGS:
-        raise ValidationError.field("flag", _("未知标记。"))
+        raise ValidationError.field("flag", N_("未知标记。"))
     return (literal(",") + ServiceSession.flags + literal(",")).like(f"%,{flag},%")
 
 
@@ -274,7 +273,7 @@ def session_query(
     if status:
         statuses = status.split(",")
         if not set(statuses) <= set(SESSION_STATUSES):
-            raise ValidationError.field("status", _("未知状态。"))
+            raise ValidationError.field("status", N_("未知状态。"))
         stmt = stmt.where(ServiceSession.status.in_(statuses))
     if flag:
         stmt = stmt.where(has_flag(flag))
