@@ -30,6 +30,7 @@ FEATURES = (
 REACTIONS = (
     "compliance",
     "reports",
+    "periods",
 )
 MODEL_MODULES = (
     "unions",
@@ -38,6 +39,7 @@ MODEL_MODULES = (
     "enterprises",
     "agreements",
     "calendar",
+    "periods",
     "checkin",
     "compliance",
     "reports",

@@ -141,6 +141,16 @@ def validate_session_times(
         raise ValidationError(fields=fields)
 
 
+def validate_session_length(
+    check_in_at: datetime, check_out_at: datetime, max_hours: float
+) -> None:
+    """Raise ValidationError for a session longer than `max_hours` (R32)."""
+    if whole_minutes(check_in_at, check_out_at) > max_hours * 60:
+        raise ValidationError.field(
+            "check_out_at", N_("单次服务不能超过 %(n)s 小时。", n=f"{max_hours:g}")
+        )
+
+
 def intervals_overlap(
     a_start: datetime,
     a_end: datetime | None,
