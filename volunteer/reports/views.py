@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -89,12 +91,11 @@ def enterprise_report_page():
     report = services.build_enterprise_report(actor, enterprise_id, month)
     month_over = is_month_over(month, clock.today())
     # What stands between the enterprise and its signature (R30), listed to settle.
-    unresolved = []
+    unresolved: list[dict] = []
+    # A month before 2000 (still readable) has nothing to attest: ValidationError.
     if month_over and report.attestation_status != "current":
-        try:
+        with suppress(ValidationError):
             unresolved = services.unresolved_rows(enterprise_id, month)
-        except ValidationError:
-            pass  # a month before 2000 (still readable) has nothing to attest
     return render_template(
         "reports/enterprise_report.html",
         report=report,
