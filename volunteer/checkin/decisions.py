@@ -9,8 +9,9 @@ decision with a reason (the override), and the attestation goes stale.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -230,6 +231,45 @@ def check_times(
     return check_in_at, check_out_at  # type: ignore[return-value]
 
 
+def check_long_day(
+    student_id: int,
+    check_in_at: datetime,
+    check_out_at: datetime,
+    confirmed: bool | None,
+    exclude_id: int | None = None,
+) -> None:
+    """R32 on the pages: a day's total above DAILY_CAP_HOURS needs an explicit
+    confirmation (`confirmed`); None (the API) skips the question."""
+    if confirmed is None or confirmed:
+        return
+    cap = float(current_app.config["DAILY_CAP_HOURS"])
+    tz = clock.business_tz()
+    new = rules.minutes_by_local_day(check_in_at, check_out_at, tz)
+    first = datetime.fromisoformat(min(new)).replace(tzinfo=tz)
+    last = datetime.fromisoformat(max(new)).replace(tzinfo=tz) + timedelta(days=1)
+    stmt = select(ServiceSession.check_in_at, ServiceSession.check_out_at).where(
+        ServiceSession.student_id == student_id,
+        ServiceSession.status.in_(sessions.COUNTING_STATUSES),
+        ServiceSession.check_in_at < last,
+        ServiceSession.check_out_at > first,
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(ServiceSession.id != exclude_id)
+    others = [rules.minutes_by_local_day(a, b, tz) for a, b in db.session.execute(stmt)]
+    over = rules.long_days(new, others, cap)
+    if over:
+        day, total = min(over.items())
+        raise ValidationError.field(
+            "confirm_long_day",
+            _(
+                "该学生 %(day)s 合计 %(h)s 小时，超过每日 %(cap)s 小时；如属实，请勾选确认后再提交。",
+                day=day,
+                h=f"{total / 60:.1f}",
+                cap=f"{cap:g}",
+            ),
+        )
+
+
 def apply_adjustment(
     actor: User,
     s: ServiceSession,
@@ -237,10 +277,12 @@ def apply_adjustment(
     check_out_at: object,
     reason: str,
     now: datetime,
+    confirm_long_day: bool | None = None,
 ) -> set[str]:
     """Set a locked session's real times and confirm it (flag adjusted); no commit.
-    Returns the months touched, for note_change."""
+    Returns the months touched, for the hours_changed event."""
     new_in, new_out = check_times(s.student_id, check_in_at, check_out_at, now, exclude_id=s.id)
+    check_long_day(s.student_id, new_in, new_out, confirm_long_day, exclude_id=s.id)
     new_months = set(rules.split_minutes_by_month(new_in, new_out, clock.business_tz()))
     months = sessions.session_months(s) | new_months
     _guard(actor, s.student_id, s.enterprise_id, months, reason, "adjusted")
@@ -263,6 +305,8 @@ def adjust_session(
     check_out_at: object,
     reason: object,
     now: datetime | None = None,
+    *,
+    confirm_long_day: bool | None = None,
 ) -> ServiceSession:
     """Correct a session's times with a reason; it becomes confirmed, flag adjusted (R16).
     Union staff of the student's union may do it only in a closed or attested month."""
@@ -272,7 +316,7 @@ def adjust_session(
     s = _load_for_change(actor, session_id)
     _union_must_manage(actor, s.student_id)
     text = clean_reason(reason)
-    months = apply_adjustment(actor, s, check_in_at, check_out_at, text, now)
+    months = apply_adjustment(actor, s, check_in_at, check_out_at, text, now, confirm_long_day)
     events.hours_changed.send(s.student_id, months=set(months), actor=actor)
     db.session.commit()
     return s
@@ -286,6 +330,8 @@ def enter_session(
     check_out_at: object,
     reason: object,
     now: datetime | None = None,
+    *,
+    confirm_long_day: bool | None = None,
 ) -> ServiceSession:
     """Record a session by hand when the tools failed: confirmed, flag manual (R16, R17).
     Union staff of the student's union may enter one in a closed or attested month."""
@@ -301,6 +347,7 @@ def enter_session(
     sessions.close_stale_sessions(now)
     sessions.lock_student(student.id)
     new_in, new_out = check_times(student.id, check_in_at, check_out_at, now)
+    check_long_day(student.id, new_in, new_out, confirm_long_day)
     day = clock.to_local(new_in).date()
     agreement = active_agreement(student.id, site.enterprise_id, day)
     if agreement is None:
