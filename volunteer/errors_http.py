@@ -49,7 +49,7 @@ def handle_domain_error(exc: DomainError):
 
     db.session.rollback()
     if _wants_json():
-        response = jsonify(_localized_body(exc)), exc.status
+        response = jsonify(localized_body(exc)), exc.status
     elif exc.status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
     else:
@@ -60,7 +60,7 @@ def handle_domain_error(exc: DomainError):
     return response
 
 
-def _localized_body(exc: DomainError) -> dict:
+def localized_body(exc: DomainError) -> dict:
     """Return the API body with its texts in the request's language (codes never change)."""
     body = exc.to_dict()
     error = body["error"]

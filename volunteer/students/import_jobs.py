@@ -58,9 +58,7 @@ def sync_hash_limit() -> int:
 def fits_in_request(records: list[dict[str, Any]]) -> bool:
     """Return whether importing these records can finish well within one request."""
     distinct = len({r["password"] for r in records})
-    return (
-        distinct <= sync_hash_limit() and len(records) <= current_app.config["IMPORT_SYNC_ROWS"]
-    )
+    return distinct <= sync_hash_limit() and len(records) <= current_app.config["IMPORT_SYNC_ROWS"]
 
 
 def _too_large(records: list[dict[str, Any]]) -> ValidationError:

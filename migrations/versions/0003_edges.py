@@ -1,7 +1,7 @@
 """jobs: background work (R36)
 
-Revision ID: 0002_edges
-Revises: 0001
+Revision ID: 0003_edges
+Revises: 0002_guards
 Create Date: 2026-12-03 15:30:32.722772
 
 """
@@ -12,8 +12,8 @@ import volunteer.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_edges'
-down_revision = '0001'
+revision = '0003_edges'
+down_revision = '0002_guards'
 branch_labels = None
 depends_on = None
 
