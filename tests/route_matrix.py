@@ -334,6 +334,12 @@ ROUTES: dict[str, Access] = {
     "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /jobs/<job_id>/file": anyone(
+        expect={**NOT_OWNER, "union": NOT_FOUND}, why="owner only; the matrix's job made no file"
+    ),
+    "GET /api/v1/jobs/<job_id>/file": anyone(
+        expect={**NOT_OWNER, "union": NOT_FOUND}, why="owner only; the matrix's job made no file"
+    ),
 }
 
 # Routes that change the caller's own login state run last.

@@ -32,6 +32,7 @@ ENV_KEYS = {
     "IMPORT_SYNC_SECONDS": "IMPORT_SYNC_SECONDS",
     "IMPORT_SYNC_ROWS": "IMPORT_SYNC_ROWS",
     "IMPORT_SYNC_HASHES": "IMPORT_SYNC_HASHES",
+    "EXPORT_SYNC_STUDENTS": "EXPORT_SYNC_STUDENTS",
 }
 INT_KEYS = {
     "LOGIN_LIMIT",
@@ -45,6 +46,7 @@ INT_KEYS = {
     "IMPORT_SYNC_SECONDS",
     "IMPORT_SYNC_ROWS",
     "IMPORT_SYNC_HASHES",
+    "EXPORT_SYNC_STUDENTS",
 }
 BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
@@ -107,6 +109,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IMPORT_SYNC_SECONDS": 4,
         "IMPORT_SYNC_ROWS": 2000,
         "IMPORT_SYNC_HASHES": 0,
+        # Dashboard lists over more students than this are built by a worker (with a queue).
+        "EXPORT_SYNC_STUDENTS": 10000,
     }
 
 

@@ -11,6 +11,9 @@ How another feature runs work in the background::
 
     job = enqueue("delivery", send_delivery, delivery.id, owner=None)
 
+A job that makes a file returns `FileResult(name, data, result)`: the file is kept with the
+job and its page offers the download.
+
 `enqueue` commits the session (the Job row must exist before a worker can see it), so
 call it after your use case has committed. Without `JOB_QUEUE_URL` the function runs at
 once, inside the caller's request or command, and the returned Job is already finished.
@@ -24,6 +27,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -42,6 +46,15 @@ _running: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "volunteer_job", default=None
 )
 _worker_app: Flask | None = None
+
+
+@dataclass
+class FileResult:
+    """What a job returns when it made a file: its name, its bytes and the JSON result."""
+
+    name: str
+    data: bytes
+    result: dict[str, Any] = field(default_factory=dict)
 
 
 def has_queue() -> bool:
@@ -179,6 +192,10 @@ def _execute(
         log_unexpected(log, f"job {job_id} ({target}) failed", exc)
         _finish(job_id, "failed", error=N_("任务执行出错，请稍后重试或联系管理员。"))
     else:
+        if isinstance(result, FileResult):
+            job = db.session.get(Job, job_id)
+            job.file_name, job.file_data = result.name[:200], result.data
+            result = {**result.result, "file_name": job.file_name}
         _finish(job_id, "done", result=result)
     finally:
         _running.reset(token)
@@ -197,6 +214,27 @@ def _finish(job_id: str, status: str, *, result: Any = None, error: str | None =
     job.progress = 1.0 if status == "done" else job.progress
     job.finished_at = clock.now()
     db.session.commit()
+
+
+FILE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+    "zip": "application/zip",
+}
+
+
+def file_mimetype(name: str) -> str:
+    """Return the content type of a job's file by its extension."""
+    return FILE_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+
+
+def job_file(actor: Any, job_id: str) -> tuple[str, bytes]:
+    """Return the name and bytes of the file a finished job of the actor's own made."""
+    job = get_job(actor, job_id)
+    if job.status != "done" or job.file_data is None:
+        raise NotFound()
+    return job.file_name or "download", job.file_data
 
 
 def get_job(actor: Any, job_id: str) -> Job:
