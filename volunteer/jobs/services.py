@@ -21,6 +21,7 @@ once, inside the caller's request or command, and the returned Job is already fi
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import importlib
 import logging
@@ -86,6 +87,8 @@ def enqueue(
         execute(job.id, target, list(args), kwargs, inline=True)
         db.session.refresh(job)
         return job
+    from rq import Callback
+
     try:
         _queue().enqueue(
             execute,
@@ -94,6 +97,7 @@ def enqueue(
             list(args),
             kwargs,
             job_id=job.id,
+            on_failure=Callback(on_worker_failure),
             job_timeout=current_app.config["JOB_TIMEOUT"],
             result_ttl=3600,
             failure_ttl=86400,
@@ -151,18 +155,35 @@ def execute(
     job_id: str, target: str, args: list[Any], kwargs: dict[str, Any], inline: bool = False
 ) -> Any:
     """Run a recorded job (the function RQ calls); the app is built once per worker process."""
-    if has_app_context():
+    if inline:
         return _execute(job_id, target, args, kwargs, inline)
+    with _worker_context():
+        try:
+            return _execute(job_id, target, args, kwargs, inline)
+        finally:
+            # The next job starts a fresh transaction (the session's objects are weakly held).
+            db.session.rollback()
+
+
+def _worker_context() -> Any:
+    """Return the app context a worker runs jobs in (`flask worker` already has one)."""
+    if has_app_context():
+        return contextlib.nullcontext()
     global _worker_app
     if _worker_app is None:
         from .. import create_app
 
         _worker_app = create_app()
-    with _worker_app.app_context():
-        try:
-            return _execute(job_id, target, args, kwargs, inline)
-        finally:
-            db.session.remove()
+    return _worker_app.app_context()
+
+
+def on_worker_failure(rq_job: Any, connection: Any, *exc_info: Any) -> None:
+    """RQ's failure callback (a timeout, a killed worker): the Job row says failed too."""
+    with _worker_context():
+        db.session.rollback()
+        job = db.session.get(Job, rq_job.id)
+        if job is not None and not job.is_finished:
+            _finish(job.id, "failed", error=N_("任务执行出错，请稍后重试或联系管理员。"))
 
 
 def _resolve(target: str) -> Callable[..., Any]:
