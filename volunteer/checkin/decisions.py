@@ -9,9 +9,8 @@ decision with a reason (the override), and the attestation goes stale.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -26,6 +25,7 @@ from ..students.models import Student
 from . import rules, sessions
 from .coverage import active_agreement, day_allowed
 from .models import ServiceSession
+from .timechecks import check_long_day, check_times
 
 MAX_REASON = 1000
 MAX_BULK = 500
@@ -197,77 +197,6 @@ def reject_session(
     events.hours_changed.send(s.student_id, months=set(months), actor=actor)
     db.session.commit()
     return s
-
-
-def check_times(
-    student_id: int,
-    check_in_at: object,
-    check_out_at: object,
-    now: datetime,
-    exclude_id: int | None = None,
-) -> tuple[datetime, datetime]:
-    """Apply R17: no future, check-out after check-in, no overlap with the student's
-    other (not rejected) sessions. Raises 400 validation_error."""
-    fields: dict[str, list[str]] = {}
-    for name, value in (("check_in_at", check_in_at), ("check_out_at", check_out_at)):
-        if not isinstance(value, datetime):
-            fields[name] = [_("必填，应为带时区的时间。")]
-    if fields:
-        raise ValidationError(fields=fields)
-    rules.validate_session_times(check_in_at, check_out_at, now)  # type: ignore[arg-type]
-    rules.validate_session_length(check_in_at, check_out_at, sessions.max_session_hours())  # type: ignore[arg-type]
-    stmt = select(ServiceSession.id).where(
-        ServiceSession.student_id == student_id,
-        ServiceSession.status != "rejected",
-        ServiceSession.check_in_at < check_out_at,
-        (ServiceSession.check_out_at.is_(None)) | (ServiceSession.check_out_at > check_in_at),
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(ServiceSession.id != exclude_id)
-    clash = db.session.scalar(stmt.limit(1))
-    if clash is not None:
-        reason = _("与该学生的另一条服务记录（编号 %(id)s）时间重叠。", id=clash)
-        raise ValidationError(reason, fields={"check_in_at": [reason], "check_out_at": [reason]})
-    return check_in_at, check_out_at  # type: ignore[return-value]
-
-
-def check_long_day(
-    student_id: int,
-    check_in_at: datetime,
-    check_out_at: datetime,
-    confirmed: bool | None,
-    exclude_id: int | None = None,
-) -> None:
-    """R32 on the pages: a day's total above DAILY_CAP_HOURS needs an explicit
-    confirmation (`confirmed`); None (the API) skips the question."""
-    if confirmed is None or confirmed:
-        return
-    cap = float(current_app.config["DAILY_CAP_HOURS"])
-    tz = clock.business_tz()
-    new = rules.minutes_by_local_day(check_in_at, check_out_at, tz)
-    first = datetime.fromisoformat(min(new)).replace(tzinfo=tz)
-    last = datetime.fromisoformat(max(new)).replace(tzinfo=tz) + timedelta(days=1)
-    stmt = select(ServiceSession.check_in_at, ServiceSession.check_out_at).where(
-        ServiceSession.student_id == student_id,
-        ServiceSession.status.in_(sessions.COUNTING_STATUSES),
-        ServiceSession.check_in_at < last,
-        ServiceSession.check_out_at > first,
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(ServiceSession.id != exclude_id)
-    others = [rules.minutes_by_local_day(a, b, tz) for a, b in db.session.execute(stmt)]
-    over = rules.long_days(new, others, cap)
-    if over:
-        day, total = min(over.items())
-        raise ValidationError.field(
-            "confirm_long_day",
-            _(
-                "该学生 %(day)s 合计 %(h)s 小时，超过每日 %(cap)s 小时；如属实，请勾选确认后再提交。",
-                day=day,
-                h=f"{total / 60:.1f}",
-                cap=f"{cap:g}",
-            ),
-        )
 
 
 def apply_adjustment(
