@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..enterprises.models import Site
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..periods import guard
 from ..students.models import Student
@@ -35,10 +34,10 @@ def clean_reason(reason: object, field: str = "reason", required: bool = True) -
     """Return a stripped reason of at most 1000 characters (400 when missing or too long)."""
     if reason is None or (isinstance(reason, str) and not reason.strip()):
         if required:
-            raise ValidationError.field(field, _("请填写理由。"))
+            raise ValidationError.field(field, N_("请填写理由。"))
         return None
     if not isinstance(reason, str) or len(reason.strip()) > MAX_REASON:
-        raise ValidationError.field(field, _("最多 %(n)s 字。", n=MAX_REASON))
+        raise ValidationError.field(field, N_("最多 %(n)s 字。", n=MAX_REASON))
     return reason.strip()
 
 
@@ -55,13 +54,14 @@ def _deciders_only(actor: User) -> None:
 def _union_must_manage(actor: User, student_id: int) -> None:
     """403 for union staff deciding on a student of another union (R30)."""
     if actor.role == "union_staff" and not guard.manages_student(actor, student_id):
-        raise Forbidden("forbidden", _("只有学生所属工会可以处理已结算或已签字确认月份的记录。"))
+        raise Forbidden("forbidden", N_("只有学生所属工会可以处理已结算或已签字确认月份的记录。"))
 
 
-def _load_for_change(actor: User, session_id: int) -> ServiceSession:
+def _load_for_change(actor: User, session_id: int, now: datetime) -> ServiceSession:
     s = scope.get_or_404(scope.sessions(actor), ServiceSession, session_id)
     sessions.lock_student(s.student_id)
     db.session.refresh(s)  # see what a concurrent writer committed before the lock
+    sessions.close_stale(now, student_ids=[s.student_id])
     return s
 
 
@@ -85,7 +85,7 @@ def _guard(
         action=action,
     )
     if actor.role == "union_staff" and not (clearance.closed or clearance.attested):
-        raise Conflict("invalid_state", _("该月尚未结算或签字确认，请由企业处理服务记录。"))
+        raise Conflict("invalid_state", N_("该月尚未结算或签字确认，请由企业处理服务记录。"))
     return clearance
 
 
@@ -101,12 +101,12 @@ def _decide(actor: User, s: ServiceSession, status: str, action: str, now: datet
 
 def _state_error(s: ServiceSession) -> Conflict:
     messages = {
-        "open": _("该服务尚未签退，不能处理。"),
-        "auto_closed": _("该记录为自动签退，须先调整为实际时间。"),
-        "rejected": _("该记录已被驳回。"),
-        "confirmed": _("该记录已确认。"),
+        "open": N_("该服务尚未签退，不能处理。"),
+        "auto_closed": N_("该记录为自动签退，须先调整为实际时间。"),
+        "rejected": N_("该记录已被驳回。"),
+        "confirmed": N_("该记录已确认。"),
     }
-    return Conflict("invalid_state", messages.get(s.status, _("记录状态不允许此操作。")))
+    return Conflict("invalid_state", messages.get(s.status, N_("记录状态不允许此操作。")))
 
 
 def confirm_session(
@@ -116,8 +116,7 @@ def confirm_session(
     Union staff confirm only in a closed or attested month, with a reason."""
     _deciders_only(actor)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     _union_must_manage(actor, s.student_id)
     text = clean_reason(reason) if actor.role == "union_staff" else None
     if s.status == "confirmed":
@@ -137,7 +136,7 @@ def confirm_session(
 def _clean_ids(ids: object) -> list[int]:
     ok = isinstance(ids, list) and all(type(i) is int and 0 < i < 2**31 for i in ids)
     if not ok or not 1 <= len(ids) <= MAX_BULK:  # type: ignore[arg-type]
-        raise ValidationError.field("ids", _("应为 1–%(n)s 个记录编号。", n=MAX_BULK))
+        raise ValidationError.field("ids", N_("应为 1–%(n)s 个记录编号。", n=MAX_BULK))
     return sorted(set(ids))  # type: ignore[arg-type]
 
 
@@ -146,19 +145,20 @@ def confirm_sessions(actor: User, ids: object, now: datetime | None = None) -> i
     _enterprise_only(actor)
     wanted = _clean_ids(ids)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
     found = db.session.scalars(scope.sessions(actor).where(ServiceSession.id.in_(wanted))).all()
     if len(found) != len(wanted):
         raise NotFound()
-    for student_id in sorted({s.student_id for s in found}):
+    student_ids = sorted({s.student_id for s in found})
+    for student_id in student_ids:
         sessions.lock_student(student_id)
     for s in found:
         db.session.refresh(s)
+    sessions.close_stale(now, student_ids=student_ids)
     bad = [s for s in found if s.status not in ("pending", "confirmed")]
     if bad:
         raise Conflict(
             "invalid_state",
-            _(
+            N_(
                 "以下记录不能确认（进行中、已驳回或自动签退）：%(ids)s",
                 ids=", ".join(str(s.id) for s in bad),
             ),
@@ -184,8 +184,7 @@ def reject_session(
     reject only in a closed or attested month."""
     _deciders_only(actor)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     _union_must_manage(actor, s.student_id)
     text = clean_reason(reason)
     if s.status not in ("pending", "confirmed", "auto_closed"):
@@ -241,8 +240,7 @@ def adjust_session(
     Union staff of the student's union may do it only in a closed or attested month."""
     _deciders_only(actor)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     _union_must_manage(actor, s.student_id)
     text = clean_reason(reason)
     months = apply_adjustment(actor, s, check_in_at, check_out_at, text, now, confirm_long_day)
@@ -273,16 +271,16 @@ def enter_session(
         student = scope.get_or_404(scope.students(actor), Student, student_id)
         site = scope.get_or_404(scope.sites(actor), Site, site_id)
     text = clean_reason(reason)
-    sessions.close_stale_sessions(now)
     sessions.lock_student(student.id)
+    sessions.close_stale(now, student_ids=[student.id])
     new_in, new_out = check_times(student.id, check_in_at, check_out_at, now)
     check_long_day(student.id, new_in, new_out, confirm_long_day)
     day = clock.to_local(new_in).date()
     agreement = active_agreement(student.id, site.enterprise_id, day)
     if agreement is None:
-        raise Conflict("no_active_agreement", _("该学生在这一天没有与本企业生效的协议。"))
+        raise Conflict("no_active_agreement", N_("该学生在这一天没有与本企业生效的协议。"))
     if not day_allowed(day, agreement.allow_workdays):
-        raise Conflict("day_not_allowed", _("这一天不是该协议的可服务日。"))
+        raise Conflict("day_not_allowed", N_("这一天不是该协议的可服务日。"))
     months = set(rules.split_minutes_by_month(new_in, new_out, clock.business_tz()))
     _guard(actor, student.id, site.enterprise_id, months, text, "entered_manually")
     s = ServiceSession(

@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from . import rules, sessions
 from .models import ServiceSession
@@ -29,7 +28,7 @@ def check_times(
     fields: dict[str, list[str]] = {}
     for name, value in (("check_in_at", check_in_at), ("check_out_at", check_out_at)):
         if not isinstance(value, datetime):
-            fields[name] = [_("必填，应为带时区的时间。")]
+            fields[name] = [N_("必填，应为带时区的时间。")]
     if fields:
         raise ValidationError(fields=fields)
     rules.validate_session_times(check_in_at, check_out_at, now)  # type: ignore[arg-type]
@@ -44,7 +43,7 @@ def check_times(
         stmt = stmt.where(ServiceSession.id != exclude_id)
     clash = db.session.scalar(stmt.limit(1))
     if clash is not None:
-        reason = _("与该学生的另一条服务记录（编号 %(id)s）时间重叠。", id=clash)
+        reason = N_("与该学生的另一条服务记录（编号 %(id)s）时间重叠。", id=clash)
         raise ValidationError(reason, fields={"check_in_at": [reason], "check_out_at": [reason]})
     return check_in_at, check_out_at  # type: ignore[return-value]
 
@@ -79,7 +78,7 @@ def check_long_day(
         day, total = min(over.items())
         raise ValidationError.field(
             "confirm_long_day",
-            _(
+            N_(
                 "该学生 %(day)s 合计 %(h)s 小时，超过每日 %(cap)s 小时；如属实，请勾选确认后再提交。",
                 day=day,
                 h=f"{total / 60:.1f}",
