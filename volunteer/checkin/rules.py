@@ -146,9 +146,8 @@ def validate_session_length(
 ) -> None:
     """Raise ValidationError for a session longer than `max_hours` (R32)."""
     if whole_minutes(check_in_at, check_out_at) > max_hours * 60:
-        raise ValidationError.field(
-            "check_out_at", N_("单次服务不能超过 %(n)s 小时。", n=f"{max_hours:g}")
-        )
+        hours = f"{max_hours:g}"
+        raise ValidationError.field("check_out_at", N_("单次服务不能超过 %(n)s 小时。", n=hours))
 
 
 def minutes_by_local_day(start: datetime, end: datetime, tz: tzinfo) -> dict[str, int]:

@@ -76,12 +76,13 @@ def check_long_day(
     over = rules.long_days(new, others, cap)
     if over:
         day, total = min(over.items())
+        hours, limit = f"{total / 60:.1f}", f"{cap:g}"
         raise ValidationError.field(
             "confirm_long_day",
             N_(
                 "该学生 %(day)s 合计 %(h)s 小时，超过每日 %(cap)s 小时；如属实，请勾选确认后再提交。",
                 day=day,
-                h=f"{total / 60:.1f}",
-                cap=f"{cap:g}",
+                h=hours,
+                cap=limit,
             ),
         )
