@@ -199,7 +199,7 @@ ROUTES: dict[str, Access] = {
     "GET /checkin/sessions/<int:session_id>/correction": obj(S),
     "POST /checkin/sessions/<int:session_id>/correction": obj(S),
     "GET /checkin/sessions/<int:session_id>": obj(U, E),
-    "POST /checkin/sessions/<int:session_id>/confirm": obj(E),
+    "POST /checkin/sessions/<int:session_id>/confirm": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/reject": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/adjust": obj(U, E),
     "GET /checkin/enterprise/sessions": only(E),

@@ -395,3 +395,23 @@ def test_agreement_page_changes_the_end_with_an_override(closed, login):
     assert "修改结束日期" not in login(w.ent_xa_staff).get(f"/agreements/{w.agr4.id}").get_data(
         as_text=True
     )
+
+
+def test_the_students_union_confirms_from_the_session_page(closed, login):
+    w = closed
+    client = login(w.xa_staff)
+    page = client.get(f"/checkin/sessions/{w.s_pending.id}").get_data(as_text=True)
+    assert "工会确认此记录" in page
+    client.post(f"/checkin/sessions/{w.s_pending.id}/confirm", data={"reason": ""})
+    assert state() == w.before  # no reason, no override
+    resp = client.post(
+        f"/checkin/sessions/{w.s_pending.id}/confirm", data={"reason": "企业电话确认"}
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ServiceSession, w.s_pending.id).status == "confirmed"
+    row = dict((f[0], f) for f in figures())[w.stu_xa.id]
+    assert row[3] == 600 + 120  # confirmed minutes of the closed month follow
+    # another city's union: 404 (the session is not in its scope)
+    other = login(w.tc_staff).post(f"/checkin/sessions/{w.s_ok.id}/confirm", data={"reason": "x"})
+    assert other.status_code == 404
