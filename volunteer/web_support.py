@@ -21,6 +21,7 @@ NAV = {
         ("enterprises.index", _l("爱心企业")),
         ("agreements.index", _l("协议")),
         ("checkin.union_sessions", _l("服务记录")),
+        ("anomalies.index", _l("异常")),
         ("reports.union_summary", _l("报表")),
         ("calendar.month", _l("日历")),
         ("unions.index", _l("工会")),
@@ -31,6 +32,7 @@ NAV = {
         ("checkin.present_now", _l("在岗")),
         ("enterprises.my_enterprise", _l("本企业")),
         ("compliance.enterprise_students", _l("学生进度")),
+        ("anomalies.index", _l("异常")),
         ("reports.enterprise_report_page", _l("月报")),
     ],
     "student": [
@@ -67,6 +69,7 @@ FLAG_WORDS = {
     "adjusted": _l("已调整"),
     "auto_closed": _l("自动签退"),
     "manual": _l("手工录入"),
+    "offline": _l("离线扫码"),
 }
 
 

@@ -150,7 +150,20 @@ def reject_session(
     """Reject a session with a reason: its minutes never count (R16)."""
     _enterprise_only(actor)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
+    sessions.close_stale_sessions(now)  # commits R13 first, as every read does
+    s = reject_uncommitted(actor, session_id, reason, now)
+    db.session.commit()
+    return s
+
+
+def reject_uncommitted(
+    actor: User, session_id: int, reason: object, now: datetime | None = None
+) -> ServiceSession:
+    """Reject a session as reject_session does, inside the caller's transaction (a use
+    case of a higher feature that rejects sessions as one of its steps commits); the
+    caller stores R13 first (close_stale_sessions commits)."""
+    _enterprise_only(actor)
+    now = now or clock.now()
     s = _load_for_change(actor, session_id)
     text = clean_reason(reason)
     if s.status not in ("pending", "confirmed", "auto_closed"):
@@ -160,7 +173,6 @@ def reject_session(
     s.reason = text
     _decide(actor, s, "rejected", "rejected", now)
     events.hours_changed.send(s.student_id, months=set(months), actor=actor)
-    db.session.commit()
     return s
 
 
