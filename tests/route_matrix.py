@@ -325,6 +325,13 @@ ROUTES: dict[str, Access] = {
     "POST /api/v1/students/<int:student_id>/certificates": obj(S, U),
     "GET /api/v1/certificates/<int:certificate_id>.pdf": obj(S, U),
     "GET /api/v1/certificates/verify/<code>": public(params={"code": "certificate_code"}),
+    # --- the anomaly queue (R42) ----------------------------------------------------------------
+    "GET /anomalies": only(U, E),
+    "GET /anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /anomalies/<int:anomaly_id>/resolve": obj(U, E),
+    "GET /api/v1/anomalies": only(U, E),
+    "GET /api/v1/anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /api/v1/anomalies/<int:anomaly_id>/resolve": obj(U, E),
 }
 
 # Routes that change the caller's own login state run last.

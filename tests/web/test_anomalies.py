@@ -3,14 +3,11 @@ scope, resolution (dismiss, confirm, confirm and reject), audit, pages and API."
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select
 
 from tests.checkin_support import later, scan
 from tests.conftest import _user_of
-from volunteer import clock
 from volunteer.anomalies.detection import detect_anomalies
 from volunteer.anomalies.models import Anomaly
 from volunteer.audit import AuditEntry
