@@ -37,6 +37,7 @@ NAV = {
     ],
     "student": [
         ("checkin.student_home", _l("我的服务")),
+        ("checkin.scanner", _l("扫一扫")),
         ("compliance.my_progress", _l("本月进度")),
         ("agreements.my_agreements", _l("我的协议")),
         ("reports.my_certificates", _l("证明")),

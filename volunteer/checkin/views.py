@@ -5,6 +5,7 @@ Staff pages live in enterprise_views, kiosk_views and log_views, on the same blu
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from ..enterprises.models import Enterprise, Site
 from ..errors import DomainError
 from ..i18n import localize
 from ..jsonapi import paginated
+from ..security import CRITICAL_CSS
 from ..web_support import attach_errors
 from . import listings, services, sessions, tokens
 from .api import scan_limits
@@ -40,7 +42,13 @@ PENDING_KEY = "pending_scans"
 @bp.context_processor
 def _clock_in_templates() -> dict:
     # Timers start from the server's now, so a phone with a wrong clock still counts right.
-    return {"now": clock.now}
+    return {"now": clock.now, "scan_critical_css": _critical_css}
+
+
+@functools.cache
+def _critical_css() -> str:
+    # The scan page's inline first-paint styles; security.py allows this text by its hash.
+    return CRITICAL_CSS.read_text(encoding="utf-8")
 
 
 PENDING_MAX = 5
@@ -286,7 +294,7 @@ def _proposed(value: datetime | None, current: datetime | None) -> datetime | No
 
 def _register_staff_pages() -> None:
     # The staff pages add their routes to `bp`; importing them here registers them.
-    from . import enterprise_views, kiosk_views, log_views  # noqa: F401
+    from . import app_views, enterprise_views, kiosk_views, log_views  # noqa: F401
 
 
 _register_staff_pages()
