@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Interval, and_, func, literal, select
 
 from .. import audit, clock
 from ..checkin.attempts import SUCCESS_RESULTS
@@ -44,11 +44,6 @@ def _iso(value: datetime) -> str:
     return clock.to_local(value).isoformat(timespec="seconds")
 
 
-def _local_days(since: datetime, now: datetime) -> list[date]:
-    first, last = clock.to_local(since).date(), clock.to_local(now).date()
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
 def _local_months(since: datetime, now: datetime) -> list[tuple[str, datetime, datetime]]:
     tz = clock.business_tz()
     out = []
@@ -74,6 +69,19 @@ def _one(values) -> int | None:
 
 
 # --- impossible_travel ----------------------------------------------------------------
+
+
+def _widest_km(sites: dict, geo: list[int]) -> float:
+    lats = [sites[i][1] for i in geo]
+    lons = [sites[i][2] for i in geo]
+    return distance_m(min(lats), min(lons), max(lats), max(lons)) / 1000.0
+
+
+def _sooner_than(start, end, limit: timedelta):
+    """SQL: `end` comes less than `limit` after `start` (both UTC timestamp columns)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return (end - start) < literal(limit, Interval())
+    return (func.julianday(end) - func.julianday(start)) < limit.total_seconds() / 86400.0
 
 
 def impossible_travel(since: datetime, now: datetime, sites: dict) -> list[Finding]:
@@ -103,6 +111,11 @@ def impossible_travel(since: datetime, now: datetime, sites: dict) -> list[Findi
         )
         .subquery()
     )
+    # No two sites are further apart than the corners of their bounding box: a longer
+    # gap is always possible travel, so SQL returns only the pairs closer in time.
+    limit = timedelta(
+        hours=min(rules.TRAVEL_WINDOW_HOURS, _widest_km(sites, geo) / rules.TRAVEL_KMH)
+    )
     rows = db.session.execute(
         select(inner).where(
             inner.c.check_in_at >= since,
@@ -110,10 +123,10 @@ def impossible_travel(since: datetime, now: datetime, sites: dict) -> list[Findi
             inner.c.prev_status.in_(COUNTED),
             inner.c.site_id.in_(geo),
             inner.c.prev_site.in_(geo),
+            _sooner_than(inner.c.prev_out, inner.c.check_in_at, limit),
         )
     )
     out = []
-    limit = timedelta(hours=rules.TRAVEL_WINDOW_HOURS)
     for sid, student_id, site_id, check_in_at, prev_id, prev_site, prev_out, _st in rows:
         if prev_out is None or check_in_at - prev_out > limit:
             continue
@@ -220,60 +233,74 @@ def location_pattern(since: datetime, now: datetime, sites: dict) -> list[Findin
 # --- long_day -------------------------------------------------------------------------
 
 
+def _local_day(column):
+    """SQL: the local (business zone) date of a UTC timestamp column, as 'YYYY-MM-DD'."""
+    tz = clock.business_tz()
+    if db.session.get_bind().dialect.name == "postgresql":
+        local = func.timezone(str(tz), func.timezone("UTC", column))
+        return func.to_char(local, "YYYY-MM-DD")
+    # SQLite has no zone database: the zone's offset now (the business zone keeps one).
+    hours = clock.local_now().utcoffset().total_seconds() / 3600
+    return func.date(column, f"{hours:+g} hours")
+
+
 def long_day(since: datetime, now: datetime, sites: dict) -> list[Finding]:
-    """A student's minutes in one local day (by check-in) above DAILY_CAP_HOURS."""
+    """A student's minutes in one local day (by check-in) above DAILY_CAP_HOURS: one
+    grouped pass over the window's sessions, then the sessions of the days found."""
     cap = int(float(current_app.config.get("DAILY_CAP_HOURS", 10)) * 60)
     tz = clock.business_tz()
+    first = clock.to_local(since).date()
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    day = _local_day(ServiceSession.check_in_at)
+    in_window = and_(
+        ServiceSession.status.in_(COUNTED),
+        ServiceSession.check_in_at >= start,
+        ServiceSession.check_in_at <= now,
+    )
+    heavy = db.session.execute(
+        select(ServiceSession.student_id, day)
+        .where(in_window)
+        .group_by(ServiceSession.student_id, day)
+        .having(func.sum(ServiceSession.minutes) > cap)
+    ).all()
+    if not heavy:
+        return []
+    wanted = {(student_id, d) for student_id, d in heavy}
+    by_day = defaultdict(list)
+    for s in db.session.scalars(
+        select(ServiceSession)
+        .where(in_window, ServiceSession.student_id.in_({sid for sid, _d in wanted}))
+        .order_by(ServiceSession.check_in_at)
+    ):
+        key = (s.student_id, clock.to_local(s.check_in_at).date().isoformat())
+        if key in wanted:
+            by_day[key].append(s)
     out = []
-    for day in _local_days(since, now):
-        start = datetime(day.year, day.month, day.day, tzinfo=tz)
-        in_day = and_(
-            ServiceSession.status.in_(COUNTED),
-            ServiceSession.check_in_at >= start,
-            ServiceSession.check_in_at < start + timedelta(days=1),
-        )
-        heavy = list(
-            db.session.scalars(
-                select(ServiceSession.student_id)
-                .where(in_day)
-                .group_by(ServiceSession.student_id)
-                .having(func.sum(ServiceSession.minutes) > cap)
+    for (student_id, on), items in sorted(by_day.items()):
+        out.append(
+            Finding(
+                "long_day",
+                f"long_day:{student_id}:{on}",
+                [student_id],
+                [s.id for s in items],
+                _one(s.enterprise_id for s in items),
+                {
+                    "date": on,
+                    "minutes": sum(s.minutes for s in items),
+                    "cap_minutes": cap,
+                    "sessions": [
+                        {
+                            "session_id": s.id,
+                            "site_name": sites.get(s.site_id, ("",))[0],
+                            "check_in_at": _iso(s.check_in_at),
+                            "check_out_at": _iso(s.check_out_at) if s.check_out_at else None,
+                            "minutes": s.minutes,
+                        }
+                        for s in items
+                    ],
+                },
             )
         )
-        if not heavy:
-            continue
-        by_student = defaultdict(list)
-        for s in db.session.scalars(
-            select(ServiceSession)
-            .where(in_day, ServiceSession.student_id.in_(heavy))
-            .order_by(ServiceSession.check_in_at)
-        ):
-            by_student[s.student_id].append(s)
-        for student_id, items in by_student.items():
-            out.append(
-                Finding(
-                    "long_day",
-                    f"long_day:{student_id}:{day.isoformat()}",
-                    [student_id],
-                    [s.id for s in items],
-                    _one(s.enterprise_id for s in items),
-                    {
-                        "date": day.isoformat(),
-                        "minutes": sum(s.minutes for s in items),
-                        "cap_minutes": cap,
-                        "sessions": [
-                            {
-                                "session_id": s.id,
-                                "site_name": sites.get(s.site_id, ("",))[0],
-                                "check_in_at": _iso(s.check_in_at),
-                                "check_out_at": _iso(s.check_out_at) if s.check_out_at else None,
-                                "minutes": s.minutes,
-                            }
-                            for s in items
-                        ],
-                    },
-                )
-            )
     return out
 
 
@@ -281,53 +308,56 @@ def long_day(since: datetime, now: datetime, sites: dict) -> list[Finding]:
 
 
 def manual_heavy(since: datetime, now: datetime, sites: dict) -> list[Finding]:
-    """An enterprise whose manual minutes exceed 30% of its minutes in a month."""
-    is_manual = ServiceSession.flags.like("%manual%")
+    """An enterprise whose manual minutes exceed 30% of its minutes in a month: the
+    months' totals from the month rows, the manual part from the (few) manual sessions."""
+    months = [m for m, _start, _end in _local_months(since, now)]
+    counted = and_(SessionMonth.month.in_(months), SessionMonth.status.in_(COUNTED))
+    manual_rows = db.session.execute(
+        select(
+            SessionMonth.enterprise_id,
+            SessionMonth.month,
+            ServiceSession.id,
+            ServiceSession.student_id,
+            SessionMonth.minutes,
+        )
+        .join(ServiceSession, ServiceSession.id == SessionMonth.session_id)
+        .where(counted, ServiceSession.flags.like("%manual%"))
+        .order_by(ServiceSession.id)
+    ).all()
+    if not manual_rows:
+        return []
+    manual = defaultdict(list)
+    for enterprise_id, month, session_id, student_id, minutes in manual_rows:
+        manual[(enterprise_id, month)].append((session_id, student_id, minutes))
+    totals = dict(
+        ((r[0], r[1]), int(r[2]))
+        for r in db.session.execute(
+            select(SessionMonth.enterprise_id, SessionMonth.month, func.sum(SessionMonth.minutes))
+            .where(counted, SessionMonth.enterprise_id.in_({k[0] for k in manual}))
+            .group_by(SessionMonth.enterprise_id, SessionMonth.month)
+        )
+    )
     out = []
-    for month, _start, _end in _local_months(since, now):
-        manual = func.sum(case((is_manual, SessionMonth.minutes), else_=0))
-        total = func.sum(SessionMonth.minutes)
-        rows = db.session.execute(
-            select(SessionMonth.enterprise_id, manual, total)
-            .join(ServiceSession, ServiceSession.id == SessionMonth.session_id)
-            .where(SessionMonth.month == month, SessionMonth.status.in_(COUNTED))
-            .group_by(SessionMonth.enterprise_id)
-            .having(manual * 10 > total * int(rules.MANUAL_SHARE * 10))
-        ).all()
-        heavy = {r[0]: (int(r[1]), int(r[2])) for r in rows if rules.is_manual_heavy(r[1], r[2])}
-        if not heavy:
+    for (enterprise_id, month), items in sorted(manual.items()):
+        manual_min, total_min = sum(i[2] for i in items), totals.get((enterprise_id, month), 0)
+        if not rules.is_manual_heavy(manual_min, total_min):
             continue
-        sessions = defaultdict(list)
-        for enterprise_id, session_id, student_id in db.session.execute(
-            select(SessionMonth.enterprise_id, ServiceSession.id, ServiceSession.student_id)
-            .join(ServiceSession, ServiceSession.id == SessionMonth.session_id)
-            .where(
-                SessionMonth.month == month,
-                SessionMonth.status.in_(COUNTED),
-                SessionMonth.enterprise_id.in_(list(heavy)),
-                is_manual,
+        out.append(
+            Finding(
+                "manual_heavy",
+                f"manual_heavy:{enterprise_id}:{month}",
+                sorted({i[1] for i in items})[:200],
+                [i[0] for i in items][:500],
+                enterprise_id,
+                {
+                    "month": month,
+                    "manual_minutes": manual_min,
+                    "total_minutes": total_min,
+                    "share": round(manual_min / total_min, 3),
+                    "threshold": rules.MANUAL_SHARE,
+                },
             )
-            .order_by(ServiceSession.id)
-        ):
-            sessions[enterprise_id].append((session_id, student_id))
-        for enterprise_id, (manual_min, total_min) in heavy.items():
-            items = sessions[enterprise_id]
-            out.append(
-                Finding(
-                    "manual_heavy",
-                    f"manual_heavy:{enterprise_id}:{month}",
-                    sorted({s[1] for s in items})[:200],
-                    [s[0] for s in items][:500],
-                    enterprise_id,
-                    {
-                        "month": month,
-                        "manual_minutes": manual_min,
-                        "total_minutes": total_min,
-                        "share": round(manual_min / total_min, 3),
-                        "threshold": rules.MANUAL_SHARE,
-                    },
-                )
-            )
+        )
     return out
 
 
