@@ -21,6 +21,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 translations: $(VENV)/.runtime
 	@if [ -d volunteer/translations ]; then $(BIN)/pybabel -q compile -d volunteer/translations; fi
 
+# Development: the built-in development keys are allowed (the app refuses them elsewhere).
+run: export VOLUNTEER_ENV ?= development
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
@@ -44,6 +46,7 @@ bench: $(VENV)/.dev translations
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .

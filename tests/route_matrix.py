@@ -125,6 +125,8 @@ def device() -> Access:
 
 # Union officers of the whole province read partner enterprises' profiles (SPEC §3).
 PROVINCE = ("union_sibling",)
+# The matrix's job belongs to the "union" actor (xa_staff); to everyone else it does not exist.
+NOT_OWNER = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "union")}
 ROOT_ONLY = {"union": FORBIDDEN, "union_sibling": FORBIDDEN, "union_root": OK}
 
 ROUTES: dict[str, Access] = {
@@ -181,6 +183,7 @@ ROUTES: dict[str, Access] = {
     "GET /agreements/<int:agreement_id>": obj(U, E, S),
     "POST /agreements/<int:agreement_id>/sign": obj(S, E),
     "POST /agreements/<int:agreement_id>/terminate": obj(U, E),
+    "POST /agreements/<int:agreement_id>/ends-on": obj(U),
     "GET /my/agreements": only(S),
     # --- pages: calendar -------------------------------------------------------------------------
     "GET /calendar": anyone(),
@@ -199,7 +202,7 @@ ROUTES: dict[str, Access] = {
     "POST /checkin/sessions/<int:session_id>/correction": obj(S),
     "GET /checkin/sessions/<int:session_id>": obj(U, E),
     "POST /checkin/sessions/<int:session_id>/confirm": obj(E),
-    "POST /checkin/sessions/<int:session_id>/reject": obj(E),
+    "POST /checkin/sessions/<int:session_id>/reject": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/adjust": obj(U, E),
     "GET /checkin/enterprise/sessions": only(E),
     "POST /checkin/enterprise/sessions/confirm": only(E),
@@ -287,17 +290,18 @@ ROUTES: dict[str, Access] = {
     "GET /api/v1/agreements/<int:agreement_id>": obj(U, E, S),
     "POST /api/v1/agreements/<int:agreement_id>/sign": obj(S, E),
     "POST /api/v1/agreements/<int:agreement_id>/terminate": obj(U, E),
+    "PATCH /api/v1/agreements/<int:agreement_id>": obj(U),
     # --- API: QR and scanning --------------------------------------------------------------------
     "GET /api/v1/sites/<int:site_id>/qr": obj(E),
     "GET /api/v1/sites/<int:site_id>/poster": obj(E),
     "POST /api/v1/sites/<int:site_id>/rotate-secret": obj(E, U),
     "POST /api/v1/scan": only(S),
     "GET /api/v1/sessions": only(U, E, S),
-    "POST /api/v1/sessions": only(E),
+    "POST /api/v1/sessions": only(E, U),
     "GET /api/v1/sessions/<int:session_id>": obj(U, E, S),
     "POST /api/v1/sessions/confirm": only(E),
-    "POST /api/v1/sessions/<int:session_id>/confirm": obj(E),
-    "POST /api/v1/sessions/<int:session_id>/reject": obj(E),
+    "POST /api/v1/sessions/<int:session_id>/confirm": obj(E, U),
+    "POST /api/v1/sessions/<int:session_id>/reject": obj(E, U),
     "POST /api/v1/sessions/<int:session_id>/adjust": obj(E, U),
     "POST /api/v1/sessions/<int:session_id>/corrections": obj(S),
     "GET /api/v1/corrections": only(U, E, S),
@@ -319,12 +323,17 @@ ROUTES: dict[str, Access] = {
         E, U
     ),
     "POST /api/v1/enterprises/<int:enterprise_id>/reports/<month>/attest": obj(E),
+    "GET /api/v1/enterprises/<int:enterprise_id>/reports/<month>/attestation": obj(E, U),
     "GET /api/v1/unions/<code>/reports/<month>": obj(U),
     "GET /api/v1/unions/<code>/reports/<month>.<any(csv, xlsx):fmt>": obj(U),
     "GET /api/v1/students/<int:student_id>/certificates": obj(S, U),
     "POST /api/v1/students/<int:student_id>/certificates": obj(S, U),
     "GET /api/v1/certificates/<int:certificate_id>.pdf": obj(S, U),
     "GET /api/v1/certificates/verify/<code>": public(params={"code": "certificate_code"}),
+    # --- background jobs (R36): only the account that started one sees it ----------------
+    "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     # --- the anomaly queue (R42) ----------------------------------------------------------------
     "GET /anomalies": only(U, E),
     "GET /anomalies/<int:anomaly_id>": obj(U, E),

@@ -23,14 +23,17 @@ FEATURES = (
     "checkin",
     "compliance",
     "reports",
+    "jobs",
     "anomalies",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
 # receivers run: stored figures are refreshed before certificates are checked against them.
 REACTIONS = (
+    "agreements",
     "compliance",
     "reports",
+    "periods",
     "anomalies",
 )
 MODEL_MODULES = (
@@ -40,9 +43,11 @@ MODEL_MODULES = (
     "enterprises",
     "agreements",
     "calendar",
+    "periods",
     "checkin",
     "compliance",
     "reports",
+    "jobs",
     "anomalies",
 )
 
@@ -72,6 +77,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A Redis that does not answer costs a second, not a hung request, before the
+        # limiter falls back to memory.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
+    config_module.check_production_secrets(app.config, app.debug)
     os.makedirs(app.instance_path, exist_ok=True)
     if os.environ.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
@@ -80,11 +92,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     connect_receivers()
 
-    from . import errors_http, security, web_support
+    from . import errors_http
+    from .web import security, templating
 
     errors_http.init_app(app)
     security.init_app(app)
-    web_support.init_app(app)
+    templating.init_app(app)
 
     from . import cli
 

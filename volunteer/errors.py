@@ -41,6 +41,7 @@ class DomainError(Exception):
         fields: dict[str, list[str]] | None = None,
         rows: list[dict[str, Any]] | None = None,
         extra: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message or code)
         self.code = code
@@ -50,6 +51,8 @@ class DomainError(Exception):
         self.fields = fields
         self.rows = rows
         self.extra = extra or {}
+        # Facts about the refusal that belong inside `error` (e.g. error.sessions, R30).
+        self.details = details or {}
 
     def to_dict(self) -> dict[str, Any]:
         """Return the API body of this error."""
@@ -58,6 +61,7 @@ class DomainError(Exception):
             body["fields"] = self.fields
         if self.rows is not None:
             body["rows"] = self.rows
+        body.update(self.details)
         out: dict[str, Any] = {"error": body}
         out.update(self.extra)
         return out
@@ -111,7 +115,10 @@ class Conflict(DomainError):
 
 
 class RateLimited(DomainError):
+    """429: too many attempts; `retry_after` (seconds) becomes the Retry-After header."""
+
     status = 429
 
-    def __init__(self, message: str = "", **kw: Any) -> None:
+    def __init__(self, message: str = "", retry_after: int | None = None, **kw: Any) -> None:
         super().__init__("rate_limited", message or N_("尝试过于频繁，请稍后再试。"), **kw)
+        self.retry_after = retry_after

@@ -302,12 +302,14 @@ def test_confirm_and_reject_sessions_in_one_step(more, api, shared):
     scan(api(w.stu_xa_user), w.site_xa, "check_out")
     scan(api(w.stu_xa2_user), w.site_xa, "check_out")
     ent = api(w.ent_xa_staff)
-    # union staff may confirm but not reject sessions (that is the enterprise's decision)
+    # the sessions' own rules decide: in an open month the enterprise rejects, not the
+    # union — refused whole, the anomaly stays open and no session changes
     resp = api(w.xa_staff).post(
         f"/anomalies/{shared.id}/resolve",
         json={"status": "confirmed", "note": "代签", "reject_sessions": True},
     )
-    assert resp.status_code == 403
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "invalid_state"
+    assert "rejected" not in db.session.scalars(select(ServiceSession.status)).all()
     db.session.refresh(shared)
     assert shared.status == "open"
     resp = ent.post(

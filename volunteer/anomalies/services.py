@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from .. import audit, clock
@@ -12,10 +11,9 @@ from ..auth import scope
 from ..auth.models import User
 from ..checkin import decisions
 from ..checkin.models import ServiceSession
-from ..checkin.sessions import close_stale_sessions
 from ..database import lock_rows
 from ..enterprises.models import Enterprise
-from ..errors import Conflict, Forbidden, ValidationError
+from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -43,18 +41,18 @@ def list_anomalies(
     stmt = scope.anomalies(actor)
     if status:
         if status not in STATUSES:
-            raise ValidationError.field("status", _("状态应为 open、dismissed 或 confirmed。"))
+            raise ValidationError.field("status", N_("状态应为 open、dismissed 或 confirmed。"))
         stmt = stmt.where(Anomaly.status == status)
     if kind:
         if kind not in KINDS:
-            raise ValidationError.field("kind", _("未知的异常类型。"))
+            raise ValidationError.field("kind", N_("未知的异常类型。"))
         stmt = stmt.where(Anomaly.kind == kind)
     if enterprise_id is not None:
         stmt = stmt.where(Anomaly.enterprise_id == enterprise_id)
     if union_code:
         path = db.session.scalar(select(Union.path).where(Union.code == union_code))
         if path is None or not scope.union_path_in_scope(actor, path):
-            raise ValidationError.field("union_code", _("不在你的管理范围内。"))
+            raise ValidationError.field("union_code", N_("不在你的管理范围内。"))
         students = (
             select(AnomalyStudent.anomaly_id)
             .join(Student, Student.id == AnomalyStudent.student_id)
@@ -155,21 +153,19 @@ def resolve_anomaly(
     anomaly = get_anomaly(actor, anomaly_id)
     status, text = rules.clean_resolution(status, note)
     if not isinstance(reject_sessions, bool):
-        raise ValidationError.field("reject_sessions", _("应为 true 或 false。"))
+        raise ValidationError.field("reject_sessions", N_("应为 true 或 false。"))
     if reject_sessions and status != "confirmed":
-        raise ValidationError.field("reject_sessions", _("只有确认异常时才能同时驳回相关记录。"))
+        raise ValidationError.field("reject_sessions", N_("只有确认异常时才能同时驳回相关记录。"))
     now = now or clock.now()
-    if reject_sessions:
-        close_stale_sessions(now)  # R13 first (it commits on its own, as every read does)
     lock_rows(anomaly)
     db.session.refresh(anomaly)
     if anomaly.status != "open":
-        raise Conflict("invalid_state", _("该异常已处理。"))
+        raise Conflict("invalid_state", N_("该异常已处理。"))
     rejected = []
     if reject_sessions:
-        if actor.role != "enterprise_staff":
-            raise Forbidden("forbidden", _("驳回服务记录由企业办理；请确认异常后通知企业。"))
-        reason = _("异常核实：%(note)s", note=text)
+        # The sessions' own rules decide who may reject them (the enterprise in open
+        # months, the student's union in closed or attested ones): any refusal undoes all.
+        reason = "异常核实：" + text  # stored with the session, in the record's language
         for s in sessions_of(actor, anomaly):
             if s.status in ("pending", "confirmed", "auto_closed"):
                 decisions.reject_uncommitted(actor, s.id, reason, now)

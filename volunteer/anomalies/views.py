@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..jsonapi import paginated
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import services
 from .forms import ResolveForm
 from .models import KINDS, STATUSES

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ..auth.scope import current_actor, role_required
 from . import services
-from .views import bp
+from .blueprint import bp
 
 
 @bp.get("/manifest.webmanifest")

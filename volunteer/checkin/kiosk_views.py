@@ -18,10 +18,12 @@ from flask_babel import gettext as _
 
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
-from ..web_support import attach_errors
+from ..errors_http import localized_body
+from ..ui.form_errors import attach_errors
+from ..urls import external_url
 from . import kiosks, listings, services, sitecodes
+from .blueprint import bp
 from .forms import ActionForm, KioskForm
-from .views import bp
 
 
 def _kiosk_form(actor) -> KioskForm:
@@ -59,9 +61,7 @@ def create_kiosk():
     except DomainError as exc:
         attach_errors(form, exc)
         return _sites_page(form, exc.status)
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "checkin.kiosk_activate", token=token
-    )
+    link = external_url(url_for("checkin.kiosk_activate", token=token))
     # The link is shown once, now: only its hash is stored.
     return render_template(
         "checkin/kiosk_link.html", kiosk=kiosk, link=link, svg=sitecodes.qr_svg(link)
@@ -188,7 +188,7 @@ def kiosk_code():
     try:
         data = services.kiosk_display(kiosk)
     except DomainError as exc:
-        return jsonify(exc.to_dict()), exc.status
+        return jsonify(localized_body(exc)), exc.status
     response = jsonify(data)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Exists, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, events
 from ..auth.models import User
 from ..enterprises.models import Enterprise, Site
-from ..errors import DomainError, Forbidden, ValidationError
+from ..errors import N_, DomainError, Forbidden, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from . import rules, sessions, tokens
@@ -165,11 +164,9 @@ def inspect_token(
 
 def _validate(action: object, nonce: object, lat: object, lon: object, acc: object):
     if action not in rules.ACTIONS:
-        raise ValidationError.field(
-            "action", str(_l("操作应为 check_in（签到）或 check_out（签退）。"))
-        )
+        raise ValidationError.field("action", N_("操作应为 check_in（签到）或 check_out（签退）。"))
     if nonce is not None and (not isinstance(nonce, str) or not NONCE_RE.fullmatch(nonce)):
-        raise ValidationError.field("nonce", str(_l("应为 1–64 位字母、数字、- 或 _。")))
+        raise ValidationError.field("nonce", N_("应为 1–64 位字母、数字、- 或 _。"))
     return rules.validate_location(lat, lon, acc)
 
 
@@ -178,14 +175,14 @@ def _moment(scanned_at: object, offline: object, device_id: object, now: datetim
     if device_id is not None and (
         not isinstance(device_id, str) or not DEVICE_RE.fullmatch(device_id)
     ):
-        raise ValidationError.field("device_id", str(_l("设备标识应为 1–64 个可见字符。")))
+        raise ValidationError.field("device_id", N_("设备标识应为 1–64 个可见字符。"))
     if offline is not None and not isinstance(offline, bool):
-        raise ValidationError.field("offline", str(_l("应为 true 或 false。")))
+        raise ValidationError.field("offline", N_("应为 true 或 false。"))
     if scanned_at is None:
         return Moment(now, offline=bool(offline))
     if not isinstance(scanned_at, datetime) or scanned_at.tzinfo is None:
         raise ValidationError.field(
-            "scanned_at", str(_l("应为带时区的 ISO 时间，例如 2026-11-28T09:00:00+08:00。"))
+            "scanned_at", N_("应为带时区的 ISO 时间，例如 2026-11-28T09:00:00+08:00。")
         )
     at = scanned_at.astimezone(now.tzinfo).replace(microsecond=0)
     return Moment(at, late=True, offline=rules.is_offline_scan(at, now, offline))
@@ -372,11 +369,9 @@ def _scan(
         student_id, site, parsed, now, moment.late
     )
     if action == "check_out" and open_s is not None and now < open_s.check_in_at:
-        raise ValidationError.field("scanned_at", str(_l("签退时间早于这次服务的签到时间。")))
+        raise ValidationError.field("scanned_at", N_("签退时间早于这次服务的签到时间。"))
     if action == "check_in" and open_s is None and ended_after:
-        raise ValidationError.field(
-            "scanned_at", str(_l("这次签到早于你已记录的一次服务的结束时间。"))
-        )
+        raise ValidationError.field("scanned_at", N_("这次签到早于你已记录的一次服务的结束时间。"))
     agreement, allowed = None, True
     if action == "check_in" and open_s is None and not used:
         agreement = active_agreement(student_id, site.enterprise_id, clock.to_local(now).date())

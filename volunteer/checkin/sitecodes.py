@@ -8,22 +8,23 @@ from datetime import datetime
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
-from flask import current_app
 from sqlalchemy import select
 
 from .. import audit, clock
 from ..auth import scope
 from ..auth.models import User
 from ..enterprises.models import Enterprise, Site
+from ..enterprises.rules import make_site_secret
 from ..errors import Forbidden
 from ..extensions import db
 from ..unions.services import union_path
+from ..urls import external_url
 from . import tokens
 
 
 def scan_url(token: str) -> str:
-    """Return the URL a code encodes: BASE_URL/s/<token>."""
-    return current_app.config["BASE_URL"].rstrip("/") + "/s/" + token
+    """Return the URL a code encodes: <base>/s/<token> (BASE_URL, or the page's address)."""
+    return external_url("/s/" + token)
 
 
 def qr_svg(data: str) -> str:
@@ -95,7 +96,7 @@ def rotate_secret(actor: User, site_id: int, now: datetime | None = None) -> Sit
         raise Forbidden()
     site = scope.get_or_404(scope.sites(actor), Site, site_id)
     now = now or clock.now()
-    site.secret = tokens.make_site_secret()
+    site.secret = make_site_secret()
     site.secret_rotated_at = now
     code = db.session.scalar(
         select(Enterprise.union_code).where(Enterprise.id == site.enterprise_id)

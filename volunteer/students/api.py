@@ -10,7 +10,8 @@ from pydantic import Field, StringConstraints
 from ..auth.scope import current_actor, role_required
 from ..errors import N_, ValidationError
 from ..jsonapi import Body, Password, Text100, Username, documented, page_args, parse_body
-from . import services
+from . import import_jobs, services
+from .serialize import student_dict
 
 bp = Blueprint("students_api", __name__, url_prefix="/api/v1")
 
@@ -52,7 +53,7 @@ def create_student():
         current_actor(), username=data.username, password=data.password, **fields
     )
     user_id = services.get_student(current_actor(), student.id)[1]
-    return jsonify(services.student_dict(student, user_id, current_actor())), 201
+    return jsonify(student_dict(student, user_id, current_actor())), 201
 
 
 @bp.get("/students")
@@ -78,7 +79,7 @@ def list_students():
     actor = current_actor()
     return jsonify(
         {
-            "items": [services.student_dict(s, uid, actor) for s, uid in found.items],
+            "items": [student_dict(s, uid, actor) for s, uid in found.items],
             "total": found.total,
             "page": found.page,
             "per_page": found.per_page,
@@ -92,7 +93,7 @@ def list_students():
 def get_student(student_id: int):
     actor = current_actor()
     student, user_id = services.get_student(actor, student_id)
-    return jsonify(services.student_dict(student, user_id, actor))
+    return jsonify(student_dict(student, user_id, actor))
 
 
 @bp.get("/students/<int:student_id>/id-number")
@@ -109,7 +110,11 @@ def reveal_id_number(student_id: int):
 @documented(
     "Import students from .xlsx or .csv (all or nothing)",
     multipart=True,
-    responses={201: "{created: N}", 400: "import_invalid with rows"},
+    responses={
+        201: "{created: N}",
+        202: "{job: Job}: a large file, imported in the background",
+        400: "import_invalid with rows; import_too_large without a job queue",
+    },
 )
 @role_required("union_staff")
 def import_students():
@@ -117,5 +122,7 @@ def import_students():
     if upload is None or not upload.filename:
         raise ValidationError.field("file", N_("请上传文件（表单字段 file）。"))
     filename = upload.filename[-MAX_UPLOAD_NAME:]
-    created = services.import_students(current_actor(), filename, upload.read())
-    return jsonify({"created": len(created)}), 201
+    outcome = import_jobs.import_or_enqueue(current_actor(), filename, upload.read())
+    if outcome.job is not None:
+        return jsonify({"job": outcome.job.to_dict()}), 202
+    return jsonify({"created": outcome.created}), 201

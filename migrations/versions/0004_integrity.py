@@ -1,7 +1,7 @@
 """integrity (R41–R42): scan_attempts.device_id, the anomaly queue
 
-Revision ID: 0002_integrity
-Revises: 0001
+Revision ID: 0004_integrity
+Revises: 0003_edges
 Create Date: 2026-12-03 15:34:43.847733
 
 """
@@ -12,8 +12,8 @@ import volunteer.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_integrity'
-down_revision = '0001'
+revision = '0004_integrity'
+down_revision = '0003_edges'
 branch_labels = None
 depends_on = None
 
