@@ -91,6 +91,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     connect_receivers()
+    from .jobs.services import use_app_factory
+
+    use_app_factory(create_app)
 
     from . import errors_http
     from .web import security, templating
