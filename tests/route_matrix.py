@@ -334,6 +334,13 @@ ROUTES: dict[str, Access] = {
     "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    # --- the anomaly queue (R42) ----------------------------------------------------------------
+    "GET /anomalies": only(U, E),
+    "GET /anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /anomalies/<int:anomaly_id>/resolve": obj(U, E),
+    "GET /api/v1/anomalies": only(U, E),
+    "GET /api/v1/anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /api/v1/anomalies/<int:anomaly_id>/resolve": obj(U, E),
 }
 
 # Routes that change the caller's own login state run last.

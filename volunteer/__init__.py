@@ -24,6 +24,7 @@ FEATURES = (
     "compliance",
     "reports",
     "jobs",
+    "anomalies",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -33,6 +34,7 @@ REACTIONS = (
     "compliance",
     "reports",
     "periods",
+    "anomalies",
 )
 MODEL_MODULES = (
     "unions",
@@ -46,6 +48,7 @@ MODEL_MODULES = (
     "compliance",
     "reports",
     "jobs",
+    "anomalies",
 )
 
 

@@ -182,6 +182,16 @@ def reject_session(
 ) -> ServiceSession:
     """Reject a session with a reason: its minutes never count (R16). Union staff
     reject only in a closed or attested month."""
+    s = reject_uncommitted(actor, session_id, reason, now)
+    db.session.commit()
+    return s
+
+
+def reject_uncommitted(
+    actor: User, session_id: int, reason: object, now: datetime | None = None
+) -> ServiceSession:
+    """Reject a session as reject_session does, inside the caller's transaction (a use
+    case of a higher feature that rejects sessions as one of its steps commits once)."""
     _deciders_only(actor)
     now = now or clock.now()
     s = _load_for_change(actor, session_id, now)
@@ -194,7 +204,6 @@ def reject_session(
     s.reason = text
     _decide(actor, s, "rejected", "rejected", now)
     events.hours_changed.send(s.student_id, months=set(months), actor=actor)
-    db.session.commit()
     return s
 
 
