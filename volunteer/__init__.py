@@ -31,6 +31,7 @@ REACTIONS = (
     "agreements",
     "compliance",
     "reports",
+    "periods",
 )
 MODEL_MODULES = (
     "unions",
@@ -39,6 +40,7 @@ MODEL_MODULES = (
     "enterprises",
     "agreements",
     "calendar",
+    "periods",
     "checkin",
     "compliance",
     "reports",
