@@ -260,7 +260,7 @@ def check_long_day(
         day, total = min(over.items())
         raise ValidationError.field(
             "confirm_long_day",
-            _(
+            N_(
                 "该学生 %(day)s 合计 %(h)s 小时，超过每日 %(cap)s 小时；如属实，请勾选确认后再提交。",
                 day=day,
                 h=f"{total / 60:.1f}",
