@@ -237,10 +237,20 @@ def _allowed(key: str, people: dict) -> dict:
 
 def _names_read(app, rule) -> list[str]:
     """The query arguments a page's view module reads (the API's are fuzzed from its
-    document); quoted names in the module's source are a good enough guess."""
+    document); quoted names in the module's source, and in the sources of the helpers it
+    takes from its package that read request.args (checkin/filters.py), are a good
+    enough guess."""
     if rule.rule.startswith("/api/"):
         return []
-    source = inspect.getsource(inspect.getmodule(app.view_functions[rule.endpoint]))
+    module = inspect.getmodule(app.view_functions[rule.endpoint])
+    sources = [inspect.getsource(module)]
+    helpers = {inspect.getmodule(value) for value in vars(module).values() if callable(value)}
+    for helper in helpers - {module, None}:
+        if helper.__name__.startswith(f"{module.__package__}."):
+            text = inspect.getsource(helper)
+            if "request.args" in text:
+                sources.append(text)
+    source = "".join(sources)
     return [name for name in QUERY_NAMES if f'"{name}"' in source]
 
 
