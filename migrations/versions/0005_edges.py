@@ -1,7 +1,7 @@
 """job files: an export made by a worker is kept with its job (R36)
 
-Revision ID: 0004_edges
-Revises: 0003_edges
+Revision ID: 0005_edges
+Revises: 0004_integrity
 Create Date: 2026-12-03 16:26:10.485664
 
 """
@@ -12,8 +12,8 @@ import volunteer.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_edges'
-down_revision = '0003_edges'
+revision = '0005_edges'
+down_revision = '0004_integrity'
 branch_labels = None
 depends_on = None
 
