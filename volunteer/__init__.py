@@ -23,6 +23,8 @@ FEATURES = (
     "checkin",
     "compliance",
     "reports",
+    "notifications",
+    "followups",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -30,6 +32,8 @@ FEATURES = (
 REACTIONS = (
     "compliance",
     "reports",
+    "notifications",
+    "followups",
 )
 MODEL_MODULES = (
     "unions",
@@ -41,6 +45,8 @@ MODEL_MODULES = (
     "checkin",
     "compliance",
     "reports",
+    "notifications",
+    "followups",
 )
 
 

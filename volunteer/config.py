@@ -23,6 +23,19 @@ ENV_KEYS = {
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "CERTIFICATE_CONTACT": "CERTIFICATE_CONTACT",
     "PASSWORD_HASH_METHOD": "PASSWORD_HASH_METHOD",
+    "CONFIRM_REMINDER_DAYS": "CONFIRM_REMINDER_DAYS",
+    "NOTIFY_DAILY_CAP": "NOTIFY_DAILY_CAP",
+    "MAIL_SERVER": "MAIL_SERVER",
+    "MAIL_PORT": "MAIL_PORT",
+    "MAIL_USERNAME": "MAIL_USERNAME",
+    "MAIL_PASSWORD": "MAIL_PASSWORD",
+    "MAIL_USE_TLS": "MAIL_USE_TLS",
+    "MAIL_FROM": "MAIL_FROM",
+    "SMS_PROVIDER": "SMS_PROVIDER",
+    "SMS_HTTP_URL": "SMS_HTTP_URL",
+    "SMS_HTTP_TEMPLATE": "SMS_HTTP_TEMPLATE",
+    "SMS_HTTP_TOKEN": "SMS_HTTP_TOKEN",
+    "SMS_SIGNATURE": "SMS_SIGNATURE",
 }
 INT_KEYS = {
     "LOGIN_LIMIT",
@@ -30,8 +43,11 @@ INT_KEYS = {
     "SCAN_GRACE_SECONDS",
     "MAX_SESSION_HOURS",
     "DAILY_CAP_HOURS",
+    "CONFIRM_REMINDER_DAYS",
+    "NOTIFY_DAILY_CAP",
+    "MAIL_PORT",
 }
-BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MAIL_USE_TLS"}
 
 # Development-only fallbacks: `make run` works with nothing set; production sets both.
 DEV_SECRET_KEY = "dev-secret-change-me"
@@ -72,6 +88,20 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CERTIFICATE_CONTACT": "",
         "PER_PAGE_DEFAULT": 50,
         "PER_PAGE_MAX": 500,
+        # Notifications (R34): reminders, and delivery by email (SMTP) and SMS.
+        "CONFIRM_REMINDER_DAYS": 3,
+        "NOTIFY_DAILY_CAP": 5,
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_USE_TLS": False,
+        "MAIL_FROM": "noreply@localhost",
+        "SMS_PROVIDER": "log",
+        "SMS_HTTP_URL": "",
+        "SMS_HTTP_TEMPLATE": '{"phone": "{phone}", "text": "{text}"}',
+        "SMS_HTTP_TOKEN": "",
+        "SMS_SIGNATURE": "金秋助学",
     }
 
 
