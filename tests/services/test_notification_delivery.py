@@ -166,10 +166,9 @@ def test_daily_cap_per_user(world, delivering, sms_gateway, frozen):
 def test_no_message_carries_id_number_aid_or_hardship(
     world, delivering, smtp_server, sms_gateway, frozen, make_student, make_agreement
 ):
+    from tests.conftest import valid_id_number
     from volunteer.notifications import reminders
     from volunteer.students.models import AidRecord
-
-    from tests.conftest import valid_id_number
 
     frozen("2026-11-06 10:00")
     id_number = valid_id_number(777)
