@@ -127,6 +127,10 @@ def device() -> Access:
 PROVINCE = ("union_sibling",)
 ROOT_ONLY = {"union": FORBIDDEN, "union_sibling": FORBIDDEN, "union_root": OK}
 
+# A notification is its recipient's (stu_xa's) alone: every other account gets 404.
+RECIPIENT = "only the notification's recipient"
+RECIPIENT_ONLY = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "student")}
+
 ROUTES: dict[str, Access] = {
     # --- pages: accounts, home, static ---------------------------------------------------
     "GET /": public(expect={"anon": LOGIN}, why="home: strangers go to the login page"),
@@ -325,6 +329,27 @@ ROUTES: dict[str, Access] = {
     "POST /api/v1/students/<int:student_id>/certificates": obj(S, U),
     "GET /api/v1/certificates/<int:certificate_id>.pdf": obj(S, U),
     "GET /api/v1/certificates/verify/<code>": public(params={"code": "certificate_code"}),
+    # --- notifications (R34): one's own inbox; the delivery log for staff ------------------------
+    "GET /notifications": anyone(),
+    "POST /notifications/<int:notification_id>/open": anyone(expect=RECIPIENT_ONLY, why=RECIPIENT),
+    "POST /notifications/read-all": anyone(),
+    "GET /notifications/preferences": anyone(),
+    "POST /notifications/preferences": anyone(),
+    "GET /notifications/deliveries": only(U, E),
+    "GET /api/v1/notifications": anyone(),
+    "POST /api/v1/notifications/<int:notification_id>/read": anyone(
+        expect=RECIPIENT_ONLY, why=RECIPIENT
+    ),
+    "POST /api/v1/notifications/read-all": anyone(),
+    # --- follow-up cases (R35): the student's union subtree ------------------------------------
+    "GET /followups": only(U),
+    "GET /followups/<int:case_id>": obj(U),
+    "POST /followups/<int:case_id>": obj(U),
+    "GET /api/v1/followups": only(U),
+    "GET /api/v1/followups/<int:case_id>": obj(U),
+    "POST /api/v1/followups/<int:case_id>/notes": obj(U),
+    "POST /api/v1/followups/<int:case_id>/assign": obj(U),
+    "POST /api/v1/followups/<int:case_id>/resolve": obj(U),
 }
 
 # Routes that change the caller's own login state run last.

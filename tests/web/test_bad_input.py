@@ -428,6 +428,7 @@ def test_form_encoded_and_wrong_bodies_to_json_endpoints(app, world, staff):
         "session_id": 1,
         "correction_id": 1,
         "exemption_id": 1,
+        "case_id": 1,
     }
     db.session.rollback()
     before = row_counts()
@@ -491,7 +492,10 @@ def test_booleans_and_strings_where_ids_are_expected(app, world, staff):
     before = row_counts()
     problems, tried = [], 0
     for method, rule in _json_body_routes(app):
-        if "session_id" in rule or "correction_id" in rule or "exemption_id" in rule:
+        if any(
+            f"{name}>" in rule
+            for name in ("session_id", "correction_id", "exemption_id", "case_id")
+        ):
             continue  # no such object in this world: 404 comes first
         model = app.view_functions[_endpoint(app, method, rule)]._api_doc["body"]
         path = CONVERTER_RE.sub(lambda m: str(seen[m.group("name")]), rule)

@@ -150,8 +150,27 @@ def matrix_world(app, world, frozen, make_user, api):
     _, device_token = kiosks.create_kiosk(w.ent_xa_staff, w.site_xa.id, "大厅平板")
     calendar = api(w.sx_staff).put("/calendar/2026-12-05", json={"kind": "work", "name": "调休"})
     assert calendar.status_code == 200, calendar.get_json()
+    from volunteer.followups.models import FollowUp
+    from volunteer.notifications.services import Message, notify_and_commit
+
+    notify_and_commit([Message(w.stu_xa_user.id, "correction_decided", {"outcome": "accepted"})])
+    from volunteer.notifications.models import Notification
+
+    notification_id = db.session.scalar(db.select(Notification.id))
+    case = FollowUp(
+        student_id=w.stu_xa.id,
+        union_code="XA",
+        month="2026-10",
+        status="open",
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    db.session.add(case)
+    db.session.commit()
     objects = Objects(
         w,
+        notification_id=notification_id,
+        case_id=case.id,
         user_id=clerk.id,
         session_id=session["id"],
         correction_id=correction.get_json()["id"],
