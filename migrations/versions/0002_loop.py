@@ -63,7 +63,7 @@ def upgrade():
     sa.Column('read_at', volunteer.dbtypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
-    sa.UniqueConstraint('user_id', 'dedupe_key', name='uq_notifications_user_key')
+    sa.UniqueConstraint('dedupe_key', 'user_id', name='uq_notifications_key_user')
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_created', ['user_id', 'created_at'], unique=False)

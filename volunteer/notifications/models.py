@@ -22,7 +22,8 @@ class Notification(db.Model):
         Index("ix_notifications_user_read", "user_id", "read_at"),
         Index("ix_notifications_user_created", "user_id", "created_at"),
         # What makes a reminder at most once: send-reminders may run again at any time.
-        UniqueConstraint("user_id", "dedupe_key", name="uq_notifications_user_key"),
+        # Key first: "who already has this reminder" is one index range.
+        UniqueConstraint("dedupe_key", "user_id", name="uq_notifications_key_user"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
