@@ -14,7 +14,6 @@ import openpyxl
 import pytest
 
 from volunteer.reports.certificate_pdf import _qr_code, certificate_pdf
-from volunteer.reports.chart import compliance_chart_svg
 from volunteer.reports.documents import (
     FLAG_LABELS_EN,
     FLAG_LABELS_ZH,
@@ -40,6 +39,7 @@ from volunteer.reports.renderers import (
     union_summary_csv,
     union_summary_xlsx,
 )
+from volunteer.ui.chart import compliance_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert("x")</script> & 工会'

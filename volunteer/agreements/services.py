@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.exc import OperationalError
 
 from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_of, months_between
-from ..database import lock_rows
+from ..database import lock_rows, race_safe
 from ..enterprises.models import Enterprise
 from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
@@ -24,22 +21,7 @@ from ..unions.services import union_path
 from . import queries, rules
 from .models import Agreement
 
-F = TypeVar("F", bound=Callable[..., Any])
 EARLIEST_SIGNED_ON = date(2000, 1, 1)
-
-
-def race_safe(fn: F) -> F:
-    """Turn a lost race (deadlock, lock timeout, busy database) into 409 conflict."""
-
-    @wraps(fn)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except OperationalError as exc:
-            db.session.rollback()
-            raise Conflict("conflict", N_("操作与其他请求同时发生，请重试。")) from exc
-
-    return wrapped  # type: ignore[return-value]
 
 
 def _paths(student_id: int, enterprise_id: int) -> dict[str, str | None]:

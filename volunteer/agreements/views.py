@@ -13,7 +13,7 @@ from ..auth.scope import current_actor, get_or_404, role_required
 from ..errors import DomainError, ValidationError
 from ..i18n import localize
 from ..students.models import Student
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import services, suggestions
 from .forms import AgreementForm, TerminateForm
 from .models import Agreement

@@ -9,7 +9,7 @@ from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError, Forbidden, ValidationError
 from ..i18n import localize
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import services
 from .forms import OverrideForm, RemoveOverrideForm
 from .rules import add_months, month_bounds, month_of

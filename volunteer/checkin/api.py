@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from .. import clock
 from ..auth.scope import corrections, current_actor, get_or_404, role_required, sessions
 from ..errors import Forbidden
-from ..extensions import limiter
 from ..jsonapi import Body, Reason, documented, paginated, parse_body, validate_args
 from . import services
 from .models import Correction, ServiceSession
+from .scan_limits import scan_limits
 
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 
@@ -69,35 +69,6 @@ class SessionArgs(Body):
     site_id: Id | None = None
     status: Annotated[str, StringConstraints(max_length=80)] | None = None
     flag: Annotated[str, StringConstraints(max_length=30)] | None = None
-
-
-def scan_limit_key() -> str:
-    """Rate-limit scans per student (per address for anyone else)."""
-    actor = current_actor()
-    if actor is not None and actor.student_id is not None:
-        return f"scan-student:{actor.student_id}"
-    return f"scan-ip:{request.remote_addr or 'unknown'}"
-
-
-def _scan_limit() -> str:
-    return current_app.config["SCAN_LIMIT"]
-
-
-def _on_scan_breach(_limit: object) -> None:
-    services.record_rate_limited(
-        current_actor(), request.remote_addr, request.headers.get("User-Agent")
-    )
-
-
-def scan_limits(view):
-    """Decorate a scanning route with the per-student limit (shared by page and API)."""
-    return limiter.shared_limit(
-        _scan_limit,
-        scope="scan",
-        key_func=scan_limit_key,
-        methods=["POST"],
-        on_breach=_on_scan_breach,
-    )(view)
 
 
 # --- codes ---------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock, events
@@ -14,7 +13,7 @@ from ..auth import scope
 from ..auth.models import User
 from ..compliance import locks
 from ..enterprises.models import Site
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import N_, Conflict, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from . import rules, sessions
@@ -29,10 +28,10 @@ def clean_reason(reason: object, field: str = "reason", required: bool = True) -
     """Return a stripped reason of at most 1000 characters (400 when missing or too long)."""
     if reason is None or (isinstance(reason, str) and not reason.strip()):
         if required:
-            raise ValidationError.field(field, _("请填写理由。"))
+            raise ValidationError.field(field, N_("请填写理由。"))
         return None
     if not isinstance(reason, str) or len(reason.strip()) > MAX_REASON:
-        raise ValidationError.field(field, _("最多 %(n)s 字。", n=MAX_REASON))
+        raise ValidationError.field(field, N_("最多 %(n)s 字。", n=MAX_REASON))
     return reason.strip()
 
 
@@ -41,10 +40,11 @@ def _enterprise_only(actor: User) -> None:
         raise Forbidden()
 
 
-def _load_for_change(actor: User, session_id: int) -> ServiceSession:
+def _load_for_change(actor: User, session_id: int, now: datetime) -> ServiceSession:
     s = scope.get_or_404(scope.sessions(actor), ServiceSession, session_id)
     sessions.lock_student(s.student_id)
     db.session.refresh(s)  # see what a concurrent writer committed before the lock
+    sessions.close_stale(now, student_ids=[s.student_id])
     return s
 
 
@@ -75,20 +75,19 @@ def _decide(actor: User, s: ServiceSession, status: str, action: str, now: datet
 
 def _state_error(s: ServiceSession) -> Conflict:
     messages = {
-        "open": _("该服务尚未签退，不能处理。"),
-        "auto_closed": _("该记录为自动签退，须先调整为实际时间。"),
-        "rejected": _("该记录已被驳回。"),
-        "confirmed": _("该记录已确认。"),
+        "open": N_("该服务尚未签退，不能处理。"),
+        "auto_closed": N_("该记录为自动签退，须先调整为实际时间。"),
+        "rejected": N_("该记录已被驳回。"),
+        "confirmed": N_("该记录已确认。"),
     }
-    return Conflict("invalid_state", messages.get(s.status, _("记录状态不允许此操作。")))
+    return Conflict("invalid_state", messages.get(s.status, N_("记录状态不允许此操作。")))
 
 
 def confirm_session(actor: User, session_id: int, now: datetime | None = None) -> ServiceSession:
     """Confirm a pending session's minutes (R16); confirming twice changes nothing."""
     _enterprise_only(actor)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     if s.status == "confirmed":
         return s
     if s.status != "pending":
@@ -104,7 +103,7 @@ def confirm_session(actor: User, session_id: int, now: datetime | None = None) -
 def _clean_ids(ids: object) -> list[int]:
     ok = isinstance(ids, list) and all(type(i) is int and 0 < i < 2**31 for i in ids)
     if not ok or not 1 <= len(ids) <= MAX_BULK:  # type: ignore[arg-type]
-        raise ValidationError.field("ids", _("应为 1–%(n)s 个记录编号。", n=MAX_BULK))
+        raise ValidationError.field("ids", N_("应为 1–%(n)s 个记录编号。", n=MAX_BULK))
     return sorted(set(ids))  # type: ignore[arg-type]
 
 
@@ -113,19 +112,20 @@ def confirm_sessions(actor: User, ids: object, now: datetime | None = None) -> i
     _enterprise_only(actor)
     wanted = _clean_ids(ids)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
     found = db.session.scalars(scope.sessions(actor).where(ServiceSession.id.in_(wanted))).all()
     if len(found) != len(wanted):
         raise NotFound()
-    for student_id in sorted({s.student_id for s in found}):
+    student_ids = sorted({s.student_id for s in found})
+    for student_id in student_ids:
         sessions.lock_student(student_id)
     for s in found:
         db.session.refresh(s)
+    sessions.close_stale(now, student_ids=student_ids)
     bad = [s for s in found if s.status not in ("pending", "confirmed")]
     if bad:
         raise Conflict(
             "invalid_state",
-            _(
+            N_(
                 "以下记录不能确认（进行中、已驳回或自动签退）：%(ids)s",
                 ids=", ".join(str(s.id) for s in bad),
             ),
@@ -150,8 +150,7 @@ def reject_session(
     """Reject a session with a reason: its minutes never count (R16)."""
     _enterprise_only(actor)
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     text = clean_reason(reason)
     if s.status not in ("pending", "confirmed", "auto_closed"):
         raise _state_error(s)
@@ -176,7 +175,7 @@ def check_times(
     fields: dict[str, list[str]] = {}
     for name, value in (("check_in_at", check_in_at), ("check_out_at", check_out_at)):
         if not isinstance(value, datetime):
-            fields[name] = [_("必填，应为带时区的时间。")]
+            fields[name] = [N_("必填，应为带时区的时间。")]
     if fields:
         raise ValidationError(fields=fields)
     rules.validate_session_times(check_in_at, check_out_at, now)  # type: ignore[arg-type]
@@ -190,7 +189,7 @@ def check_times(
         stmt = stmt.where(ServiceSession.id != exclude_id)
     clash = db.session.scalar(stmt.limit(1))
     if clash is not None:
-        reason = _("与该学生的另一条服务记录（编号 %(id)s）时间重叠。", id=clash)
+        reason = N_("与该学生的另一条服务记录（编号 %(id)s）时间重叠。", id=clash)
         raise ValidationError(reason, fields={"check_in_at": [reason], "check_out_at": [reason]})
     return check_in_at, check_out_at  # type: ignore[return-value]
 
@@ -210,7 +209,7 @@ def apply_adjustment(
     months = sessions.session_months(s) | new_months
     override = _guard(actor, s.student_id, s.enterprise_id, months, reason)
     if actor.role == "union_staff" and not override:
-        raise Conflict("invalid_state", _("该月尚未结算，请由企业调整服务记录。"))
+        raise Conflict("invalid_state", N_("该月尚未结算，请由企业调整服务记录。"))
     before = sessions.snapshot(s)
     s.check_in_at, s.check_out_at = new_in, new_out
     s.minutes = rules.whole_minutes(new_in, new_out)
@@ -236,10 +235,9 @@ def adjust_session(
     if actor.role not in ("enterprise_staff", "union_staff"):
         raise Forbidden()
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
-    s = _load_for_change(actor, session_id)
+    s = _load_for_change(actor, session_id, now)
     if actor.role == "union_staff" and not _manages_student(actor, s.student_id):
-        raise Forbidden("forbidden", _("只有学生所属工会可以在结算后调整记录。"))
+        raise Forbidden("forbidden", N_("只有学生所属工会可以在结算后调整记录。"))
     text = clean_reason(reason)
     months = apply_adjustment(actor, s, check_in_at, check_out_at, text, now)
     events.hours_changed.send(s.student_id, months=set(months), actor=actor)
@@ -267,15 +265,15 @@ def enter_session(
     student = scope.get_or_404(scope.students(actor), Student, student_id)
     site = scope.get_or_404(scope.sites(actor), Site, site_id)
     text = clean_reason(reason)
-    sessions.close_stale_sessions(now)
     sessions.lock_student(student.id)
+    sessions.close_stale(now, student_ids=[student.id])
     new_in, new_out = check_times(student.id, check_in_at, check_out_at, now)
     day = clock.to_local(new_in).date()
     agreement = active_agreement(student.id, site.enterprise_id, day)
     if agreement is None:
-        raise Conflict("no_active_agreement", _("该学生在这一天没有与本企业生效的协议。"))
+        raise Conflict("no_active_agreement", N_("该学生在这一天没有与本企业生效的协议。"))
     if not day_allowed(day, agreement.allow_workdays):
-        raise Conflict("day_not_allowed", _("这一天不是该协议的可服务日。"))
+        raise Conflict("day_not_allowed", N_("这一天不是该协议的可服务日。"))
     months = set(rules.split_minutes_by_month(new_in, new_out, clock.business_tz()))
     _guard(actor, student.id, site.enterprise_id, months)
     s = ServiceSession(

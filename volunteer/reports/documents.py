@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+# The renderers take these two from here too.
+from ..ui.text import month_text as month_text
+from ..ui.text import percent_text as percent_text
+
 # R19 status codes, in the order the rules decide them.
 STATUS_LABELS_ZH: dict[str, str] = {
     "not_required": "无需服务",
@@ -82,25 +86,9 @@ def hours_text(minutes: int, max_places: int = 2, min_places: int = 1) -> str:
     return text.rstrip(".")
 
 
-def month_text(month: str) -> str:
-    """Return "YYYY-MM" as "2026年9月"; anything else unchanged."""
-    year, _, mon = month.partition("-")
-    if len(year) == 4 and year.isdigit() and mon.isdigit() and 1 <= int(mon) <= 12:
-        return f"{int(year)}年{int(mon)}月"
-    return month
-
-
 def date_text(day: date) -> str:
     """Return a date as "2026年9月3日"."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def percent_text(rate: float | None) -> str:
-    """Return a 0–1 rate as "87.5%" ("100%", not "100.0%"); empty for None."""
-    if rate is None:
-        return ""
-    value = Decimal(str(rate * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value.normalize():f}%"
 
 
 @dataclass(frozen=True)

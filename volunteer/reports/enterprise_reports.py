@@ -13,7 +13,7 @@ from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import month_bounds, parse_month
 from ..checkin.models import ServiceSession, SessionMonth
-from ..checkin.sessions import close_stale_sessions
+from ..checkin.sessions import close_stale
 from ..enterprises.models import Enterprise
 from ..errors import N_, ValidationError
 from ..extensions import db
@@ -162,8 +162,10 @@ def build_enterprise_report(
 def _report(actor: User, enterprise: Enterprise, month: object, now: datetime) -> EnterpriseReport:
     today = clock.to_local(now).date()
     month = checked_month(month, today)
-    # R13 first: a session left open past the cap shows as auto-closed on the report.
-    close_stale_sessions(now)
+    # R13 first (no commit): a session left open past the cap shows as auto-closed.
+    close_stale(
+        now, within=select(ServiceSession).where(ServiceSession.enterprise_id == enterprise.id)
+    )
     union_name = db.session.scalar(select(Union.name).where(Union.code == enterprise.union_code))
     attestation = attestation_of(enterprise.id, month)
     return EnterpriseReport(

@@ -11,9 +11,9 @@ from ..auth.scope import current_actor, role_required
 from ..calendar.rules import add_months
 from ..errors import DomainError, NotFound, ValidationError
 from ..i18n import current_language, localize, month_name
-from ..web_support import attach_errors
+from ..ui.chart import compliance_chart_svg
+from ..ui.form_errors import attach_errors
 from . import services
-from .chart import compliance_chart_svg
 from .documents import CERTIFICATE_TITLES, hours_text, percent_text
 from .downloads import attachment
 from .forms import AttestForm, CertificateForm
