@@ -33,6 +33,7 @@ REACTIONS = (
     "agreements",
     "compliance",
     "reports",
+    "periods",
     "notifications",
     "followups",
 )
@@ -43,6 +44,7 @@ MODEL_MODULES = (
     "enterprises",
     "agreements",
     "calendar",
+    "periods",
     "checkin",
     "compliance",
     "reports",

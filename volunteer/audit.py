@@ -27,6 +27,7 @@ ENTITIES = (
     "report",
     "certificate",
     "kiosk",
+    "attestation",
     "followup",
 )
 # Never written to the log, whatever a caller passes.

@@ -57,7 +57,7 @@ def test_email_and_sms_arrive(world, delivering, smtp_server, sms_gateway, froze
     assert "http://localhost/e" in mail["text"]
     [sms] = sms_gateway.received
     assert sms["phone"] == world.stu_xa.phone
-    assert sms["text"].startswith("【金秋助学】") and "10.0 小时" in sms["text"]
+    assert sms["text"].startswith("【金秋助学】") and "10 小时" in sms["text"]
     assert all(d.status == "sent" for d in deliveries())
     # Sent once: the next run has nothing to do.
     assert deliver_due().sent == 0

@@ -38,7 +38,7 @@ def test_pace_reminder_on_the_eve_of_allowed_days_and_only_once(world, add_minut
     assert note.data["month"] == "2026-11"
     assert note.data["needed_minutes"] == 1440
     assert note.data["allowed_days_left"] == 8
-    assert "24.0" in note.body and "8" in note.body
+    assert "还需 24 小时" in note.body and "8" in note.body
     assert note.link == "/me/progress?month=2026-11"
     assert inbox(world.stu_tc_user, "pace_reminder") == []
     # Any later run on the same day (any hour) makes nothing new.

@@ -48,7 +48,7 @@ def month():
         if form.validate_on_submit():
             try:
                 services.set_override(
-                    actor, form.day.data, form.kind.data, form.name.data, form.reason.data
+                    actor, form.day.data, form.kind.data, form.name.data, form.override_reason.data
                 )
             except DomainError as exc:
                 attach_errors(form, exc)
@@ -83,7 +83,7 @@ def remove(day: str):
         parsed = services.parse_day(day)
         if not form.validate_on_submit():
             raise ValidationError(_("理由最多 1000 字。"))
-        services.delete_override(actor, parsed, form.reason.data)
+        services.delete_override(actor, parsed, form.override_reason.data)
     except DomainError as exc:
         flash(localize(exc.message), "error")
         return redirect(url_for("calendar.month"))

@@ -46,6 +46,11 @@ class ReasonBody(Body):
     reason: Reason
 
 
+class ConfirmBody(Body):
+    # Union staff confirm in a closed or attested month only, with a reason (R30).
+    reason: Reason | None = None
+
+
 class AdjustBody(Body):
     check_in_at: AwareDatetime
     check_out_at: AwareDatetime
@@ -164,9 +169,12 @@ def get_session(session_id: int):
 
 @bp.post("/sessions")
 @documented(
-    "Enter a session by hand (confirmed, flag manual)", body=ManualBody, responses={201: "Created"}
+    "Enter a session by hand (confirmed, flag manual); union staff of the student's union "
+    "only in a closed or attested month",
+    body=ManualBody,
+    responses={201: "Created", 400: "validation_error (R17, longer than MAX_SESSION_HOURS)"},
 )
-@role_required("enterprise_staff")
+@role_required("enterprise_staff", "union_staff")
 def create_session():
     data = parse_body(ManualBody)
     s = services.enter_session(
@@ -181,10 +189,17 @@ def create_session():
 
 
 @bp.post("/sessions/<int:session_id>/confirm")
-@documented("Confirm a pending session")
-@role_required("enterprise_staff")
+@documented(
+    "Confirm a pending session; union staff of the student's union only in a closed or "
+    "attested month, with a reason",
+    body=ConfirmBody,
+    responses={409: "invalid_state, month_closed"},
+)
+@role_required("enterprise_staff", "union_staff")
 def confirm_session(session_id: int):
-    return jsonify(services.confirm_session(current_actor(), session_id).to_dict())
+    get_or_404(sessions(current_actor()), ServiceSession, session_id)
+    data = parse_body(ConfirmBody)
+    return jsonify(services.confirm_session(current_actor(), session_id, data.reason).to_dict())
 
 
 @bp.post("/sessions/confirm")
@@ -196,8 +211,13 @@ def confirm_sessions():
 
 
 @bp.post("/sessions/<int:session_id>/reject")
-@documented("Reject a session with a reason", body=ReasonBody)
-@role_required("enterprise_staff")
+@documented(
+    "Reject a session with a reason; union staff of the student's union only in a closed "
+    "or attested month",
+    body=ReasonBody,
+    responses={409: "invalid_state, month_closed"},
+)
+@role_required("enterprise_staff", "union_staff")
 def reject_session(session_id: int):
     get_or_404(sessions(current_actor()), ServiceSession, session_id)
     data = parse_body(ReasonBody)
@@ -205,7 +225,12 @@ def reject_session(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/adjust")
-@documented("Adjust a session's times with a reason (confirmed, flag adjusted)", body=AdjustBody)
+@documented(
+    "Adjust a session's times with a reason (confirmed, flag adjusted); union staff of the "
+    "student's union only in a closed or attested month",
+    body=AdjustBody,
+    responses={400: "validation_error (longer than MAX_SESSION_HOURS)", 409: "month_closed"},
+)
 @role_required("enterprise_staff", "union_staff")
 def adjust_session(session_id: int):
     get_or_404(sessions(current_actor()), ServiceSession, session_id)

@@ -53,6 +53,9 @@ def request_correction(
     if real_out is None:
         raise ValidationError.field("check_out_at", N_("请填写实际签退时间。"))
     rules.validate_session_times(check_in_at or s.check_in_at, real_out, now)
+    rules.validate_session_length(
+        check_in_at or s.check_in_at, real_out, sessions.max_session_hours()
+    )
     sessions.lock_student(s.student_id)
     waiting = select(Correction.id).where(
         Correction.session_id == s.id, Correction.status == "open"

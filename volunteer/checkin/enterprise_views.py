@@ -99,7 +99,7 @@ def session_detail(session_id: int):
 
 
 @bp.post("/checkin/sessions/<int:session_id>/reject")
-@role_required("enterprise_staff")
+@role_required("enterprise_staff", "union_staff")
 def reject(session_id: int):
     actor = current_actor()
     s = services.get_session(actor, session_id)
@@ -108,10 +108,12 @@ def reject(session_id: int):
         try:
             services.reject_session(actor, s.id, form.reason.data)
         except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
             attach_errors(form, exc)
         else:
             flash(_("已驳回。"), "success")
-            return redirect(url_for("checkin.enterprise_sessions"))
+            return redirect(url_for("checkin.session_detail", session_id=s.id))
     return _detail(s, reject_form=form, status=400)
 
 
@@ -129,6 +131,7 @@ def adjust(session_id: int):
                 aware(form.check_in_at.data),
                 aware(form.check_out_at.data),
                 form.reason.data,
+                confirm_long_day=bool(form.confirm_long_day.data),
             )
         except DomainError as exc:
             if exc.status in (403, 404):
@@ -156,6 +159,7 @@ def manual_entry():
                 aware(form.check_in_at.data),
                 aware(form.check_out_at.data),
                 form.reason.data,
+                confirm_long_day=bool(form.confirm_long_day.data),
             )
         except DomainError as exc:
             attach_errors(form, exc)

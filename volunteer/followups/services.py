@@ -9,14 +9,13 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..calendar.services import parse_month_arg
 from ..errors import N_, Forbidden, ValidationError
 from ..extensions import db
-from ..notifications.services import Message, link_to, notify
 from ..students.models import Student
 from ..unions.models import Union
 from . import rules
@@ -119,9 +118,11 @@ def get_case(actor: User, case_id: object) -> dict:
 def _dict_of(case: FollowUp) -> dict:
     student_name = db.session.scalar(select(Student.name).where(Student.id == case.student_id))
     assignee = db.session.get(User, case.assignee_id) if case.assignee_id else None
-    return case_dict(
+    out = case_dict(
         case, student_name or "", assignee.name if assignee else None, notes_of([case.id])[case.id]
     )
+    out["union_name"] = db.session.scalar(select(Union.name).where(Union.code == case.union_code))
+    return out
 
 
 def _load(actor: User, case_id: object) -> FollowUp:
@@ -165,10 +166,15 @@ def assign(actor: User, case_id: object, user_id: object, now: datetime | None =
     case.assignee_id, case.updated_at = assignee.id, now
     _audit(actor, "assigned", case, before, {"assignee_id": assignee.id})
     if assignee.id != actor.id:
+        db.session.flush()
         student_name = db.session.scalar(select(Student.name).where(Student.id == case.student_id))
-        data = {"followup_id": case.id, "student_name": student_name, "month": case.month}
-        link = link_to("followups.detail", case_id=case.id)
-        notify([Message(assignee.id, "followup_assigned", data, link)], now)
+        events.followup_assigned.send(
+            case.id,
+            assignee_id=assignee.id,
+            student_name=student_name or "",
+            month=case.month,
+            actor=actor,
+        )
     commit_or_conflict()
     return _dict_of(case)
 

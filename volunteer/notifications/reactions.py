@@ -92,9 +92,18 @@ def _attestation_changed(enterprise_id: int, *, month: str, status: str, **_: ob
     notify([Message(uid, "attestation_stale", {"month": month}, link) for uid in staff])
 
 
+def _followup_assigned(
+    followup_id: int, *, assignee_id: int, student_name: str, month: str, **_: object
+) -> None:
+    data = {"followup_id": followup_id, "student_name": student_name, "month": month}
+    link = link_to("followups.detail", case_id=followup_id)
+    notify([Message(assignee_id, "followup_assigned", data, link)])
+
+
 def connect_receivers() -> None:
     """Listen to the events a person should hear about."""
     events.session_auto_closed.connect(_session_auto_closed)
     events.correction_decided.connect(_correction_decided)
     events.certificate_superseded.connect(_certificate_superseded)
     events.attestation_changed.connect(_attestation_changed)
+    events.followup_assigned.connect(_followup_assigned)

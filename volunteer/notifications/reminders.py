@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from .. import clock
 from ..agreements.models import Agreement
@@ -21,10 +21,10 @@ from ..auth.models import User
 from ..calendar.rules import add_months, month_of
 from ..calendar.services import calendars_for
 from ..checkin.models import ServiceSession, SessionMonth
-from ..compliance.models import Attestation
 from ..compliance.monthrows import compute_rows_by_month
 from ..enterprises.models import Enterprise
 from ..extensions import db
+from ..periods.models import Attestation
 from ..students.models import Student
 from ..unions.models import Union
 from . import rules
@@ -202,7 +202,10 @@ def _unattested_by_union(month: str, memo: dict[str, list[str]]) -> dict[str, in
             Attestation,
             and_(Attestation.enterprise_id == Enterprise.id, Attestation.month == month),
         )
-        .where(Enterprise.id.in_(served), Attestation.id.is_(None))
+        .where(
+            Enterprise.id.in_(served),
+            or_(Attestation.id.is_(None), Attestation.stale_since.is_not(None)),
+        )
     ).scalars()
     out: dict[str, int] = defaultdict(int)
     for path in rows:

@@ -10,7 +10,8 @@ from ..errors import N_, Text
 
 
 def _hours(minutes: object) -> str:
-    return f"{int(minutes or 0) / 60:.1f}"
+    # 600 → "10", 630 → "10.5": whole hours read better without a trailing ".0".
+    return f"{int(minutes or 0) / 60:.1f}".removesuffix(".0")
 
 
 def compose(kind: str, data: dict) -> tuple[Text, Text]:

@@ -10,7 +10,7 @@ from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..i18n import localize
 from ..jsonapi import paginated
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import log, rules, services
 from .forms import PreferencesForm
 from .texts import compose

@@ -17,11 +17,11 @@ from ..checkin.sessions import close_stale
 from ..enterprises.models import Enterprise
 from ..errors import N_, ValidationError
 from ..extensions import db
+from ..periods.locks import attestation_of
 from ..students.models import Student
 from ..unions.models import Union
 from ..unions.services import union_path
 from . import figures, renderers
-from .attestations import attestation_of
 from .documents import EnterpriseReport, ReportRow
 from .downloads import Download
 from .rules import agreement_label
@@ -177,6 +177,7 @@ def _report(actor: User, enterprise: Enterprise, month: object, now: datetime) -
         generated_at=now,
         attested_at=attestation.attested_at if attestation else None,
         attested_by=attestation.signer_name if attestation else None,
+        stale_since=attestation.stale_since if attestation else None,
     )
 
 
@@ -250,6 +251,10 @@ def report_to_dict(enterprise_id: int, report: EnterpriseReport) -> dict:
         if report.attested_at
         else None,
         "attested_by": report.attested_by,
+        "attestation_status": report.attestation_status,
+        "stale_since": clock.to_local(report.stale_since).isoformat()
+        if report.stale_since
+        else None,
     }
 
 
