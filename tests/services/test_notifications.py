@@ -170,3 +170,17 @@ def test_notify_writes_nothing_twice_for_one_key(world, role):
     assert notify([message]) == 0
     assert count_all() == 1
     assert db.session.get(User, user.id) is not None
+
+
+def test_cli_send_reminders_and_deliver(world, app, frozen):
+    frozen("2026-11-06 10:00")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["send-reminders"])
+    assert first.exit_code == 0 and "pace 2" in first.output
+    again = runner.invoke(args=["send-reminders"])
+    assert "pace 0, confirmations 0, digests 0, agreements ending 0" in again.output
+    sent = runner.invoke(args=["deliver-notifications"])
+    assert "sent 2" in sent.output  # the logging SMS provider of development
+    frozen("2026-11-06 23:00")
+    quiet = runner.invoke(args=["deliver-notifications"])
+    assert "quiet hours" in quiet.output
