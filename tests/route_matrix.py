@@ -125,6 +125,8 @@ def device() -> Access:
 
 # Union officers of the whole province read partner enterprises' profiles (SPEC §3).
 PROVINCE = ("union_sibling",)
+# The matrix's job belongs to the "union" actor (xa_staff); to everyone else it does not exist.
+NOT_OWNER = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "union")}
 ROOT_ONLY = {"union": FORBIDDEN, "union_sibling": FORBIDDEN, "union_root": OK}
 
 # A notification is its recipient's (stu_xa's) alone: every other account gets 404.
@@ -353,6 +355,10 @@ ROUTES: dict[str, Access] = {
     "POST /api/v1/followups/<int:case_id>/notes": obj(U),
     "POST /api/v1/followups/<int:case_id>/assign": obj(U),
     "POST /api/v1/followups/<int:case_id>/resolve": obj(U),
+    # --- background jobs (R36): only the account that started one sees it ----------------
+    "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
 }
 
 # Routes that change the caller's own login state run last.

@@ -25,6 +25,7 @@ FEATURES = (
     "reports",
     "notifications",
     "followups",
+    "jobs",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -50,6 +51,7 @@ MODEL_MODULES = (
     "reports",
     "notifications",
     "followups",
+    "jobs",
 )
 
 
@@ -78,6 +80,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A Redis that does not answer costs a second, not a hung request, before the
+        # limiter falls back to memory.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
+    config_module.check_production_secrets(app.config, app.debug)
     os.makedirs(app.instance_path, exist_ok=True)
     if os.environ.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
@@ -87,11 +96,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     connect_receivers()
 
     from . import errors_http
-    from .web import security, templating
+    from .web import outbox, security, templating
 
     errors_http.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    outbox.init_app(app)
 
     from . import cli
 

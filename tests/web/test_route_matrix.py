@@ -167,10 +167,15 @@ def matrix_world(app, world, frozen, make_user, api):
     )
     db.session.add(case)
     db.session.commit()
+    from volunteer.database import ping
+    from volunteer.jobs import enqueue
+
+    job = enqueue("sample", ping, owner=w.xa_staff)
     objects = Objects(
         w,
         notification_id=notification_id,
         case_id=case.id,
+        job_id=job.id,
         user_id=clerk.id,
         session_id=session["id"],
         correction_id=correction.get_json()["id"],
@@ -229,7 +234,8 @@ def verdict(resp, path: str, expected: object) -> str | None:
     api = path.startswith("/api/")
     status = resp.status_code
     body = resp.get_json(silent=True) if api else None
-    code_ = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+    error = body.get("error") if isinstance(body, dict) else None  # a Job has "error": null
+    code_ = error.get("code") if isinstance(error, dict) else None
     location = resp.headers.get("Location", "")
     if status >= 500:
         return f"{status} server error"

@@ -149,6 +149,19 @@ def _work_one(delivery, note, channels, opted, sent_today, cap, now, stats) -> N
     stats.sent += 1
 
 
+def deliver_job(limit: int = 500) -> dict:
+    """The background job's body: work the outbox once, report what was done."""
+    stats = deliver_due(limit=limit)
+    return {
+        "sent": stats.sent,
+        "retrying": stats.retrying,
+        "failed": stats.failed,
+        "capped": stats.capped,
+        "opted_out": stats.opted_out,
+        "quiet_hours": stats.deferred_quiet,
+    }
+
+
 def _relaxed_commit() -> None:
     """Commit one delivery's outcome without waiting for the disk on PostgreSQL: a crash
     could only forget that a message went out (it would go again), never lose one."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 from sqlalchemy import Integer, Select, String, delete, func, insert, literal, select, update
 
 from .. import audit, clock
@@ -177,6 +177,13 @@ def _enqueue_deliveries(marker: int, user_ids: list[int], now: datetime) -> None
         if channel == "sms":
             stmt = stmt.join(Student, Student.id == User.student_id)
         db.session.execute(insert(Delivery).from_select(_DELIVERY_COLUMNS, stmt))
+    if has_request_context():
+        request.outbox_written = True  # type: ignore[attr-defined]
+
+
+def outbox_written() -> bool:
+    """Tell whether this request queued email or SMS (the web layer then starts a job)."""
+    return has_request_context() and bool(getattr(request, "outbox_written", False))
 
 
 def notify_and_commit(messages: Sequence[Message], now: datetime | None = None) -> int:
