@@ -148,6 +148,9 @@ ROUTES: dict[str, Access] = {
     "GET /lang/<code>": public(params={"code": "language"}),
     "GET /privacy": public(),
     "GET /healthz": public(),
+    # the student's installable app (R41): its manifest and service worker are static
+    "GET /manifest.webmanifest": public(),
+    "GET /sw.js": public(),
     "GET /static/<path:filename>": public(),
     "GET /audit": only(U),
     # --- pages: unions, students, enterprises ----------------------------------------------
@@ -201,11 +204,12 @@ ROUTES: dict[str, Access] = {
         S, params={"token": "site_token"}, why="the scan button; no object of the student's"
     ),
     "GET /checkin/me": only(S),
+    "GET /checkin/scan": only(S),
     "GET /checkin/sessions/<int:session_id>/done": obj(S),
     "GET /checkin/sessions/<int:session_id>/correction": obj(S),
     "POST /checkin/sessions/<int:session_id>/correction": obj(S),
     "GET /checkin/sessions/<int:session_id>": obj(U, E),
-    "POST /checkin/sessions/<int:session_id>/confirm": obj(E),
+    "POST /checkin/sessions/<int:session_id>/confirm": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/reject": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/adjust": obj(U, E),
     "GET /checkin/enterprise/sessions": only(E),
@@ -359,6 +363,13 @@ ROUTES: dict[str, Access] = {
     "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    # --- the anomaly queue (R42) ----------------------------------------------------------------
+    "GET /anomalies": only(U, E),
+    "GET /anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /anomalies/<int:anomaly_id>/resolve": obj(U, E),
+    "GET /api/v1/anomalies": only(U, E),
+    "GET /api/v1/anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /api/v1/anomalies/<int:anomaly_id>/resolve": obj(U, E),
 }
 
 # Routes that change the caller's own login state run last.

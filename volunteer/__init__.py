@@ -26,6 +26,7 @@ FEATURES = (
     "notifications",
     "followups",
     "jobs",
+    "anomalies",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -37,6 +38,7 @@ REACTIONS = (
     "periods",
     "notifications",
     "followups",
+    "anomalies",
 )
 MODEL_MODULES = (
     "unions",
@@ -52,6 +54,7 @@ MODEL_MODULES = (
     "notifications",
     "followups",
     "jobs",
+    "anomalies",
 )
 
 
@@ -94,6 +97,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     connect_receivers()
+    from .jobs.services import use_app_factory
+
+    use_app_factory(create_app)
 
     from . import errors_http
     from .web import outbox, security, templating

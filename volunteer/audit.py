@@ -29,6 +29,7 @@ ENTITIES = (
     "kiosk",
     "attestation",
     "followup",
+    "anomaly",
 )
 # Never written to the log, whatever a caller passes.
 SECRET_KEYS = {"password", "password_hash", "secret", "token", "token_hash", "id_number_cipher"}

@@ -69,6 +69,7 @@ FEATURE_COMMANDS = (
     "volunteer.compliance.commands",
     "volunteer.notifications.commands",
     "volunteer.jobs.commands",
+    "volunteer.anomalies.commands",
 )
 
 

@@ -1,7 +1,7 @@
 """Notifications, delivery outbox and opt-outs (R34); follow-up cases (R35); users.email
 
-Revision ID: 0004_loop
-Revises: 0003_edges
+Revision ID: 0005_loop
+Revises: 0004_integrity
 Create Date: 2026-12-03 15:33:40.251892
 
 """
@@ -12,8 +12,8 @@ import volunteer.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_loop'
-down_revision = '0003_edges'
+revision = '0005_loop'
+down_revision = '0004_integrity'
 branch_labels = None
 depends_on = None
 
