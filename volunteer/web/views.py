@@ -96,6 +96,7 @@ def audit_log():
         flash(localize(exc.message), "error")
         return redirect(url_for("web.audit_log"))
     from ..audit_queries import page_of
+    from .audit_display import describe, entity_word
 
     entries, total = page_of(stmt, page, per_page)
     filters = {
@@ -103,8 +104,8 @@ def audit_log():
     }
     return render_template(
         "web/audit.html",
-        entries=entries,
-        entities=ENTITIES,
+        rows=describe(entries),
+        entities=[(code, entity_word(code)) for code in ENTITIES],
         filters=filters,
         page=page,
         per_page=per_page,
