@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, flash, url_for
+from flask import Flask, current_app, flash, g, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_babel import refresh as refresh_locale
@@ -114,6 +114,38 @@ def flag_word(code: str) -> str:
     return str(FLAG_WORDS.get(code, code))
 
 
+WEEKDAYS = (
+    _l("星期一"),
+    _l("星期二"),
+    _l("星期三"),
+    _l("星期四"),
+    _l("星期五"),
+    _l("星期六"),
+    _l("星期日"),
+)
+
+
+def day_words(day: date) -> str:
+    """A day as people say it: 12月3日 星期四."""
+    return str(_l("%(m)s月%(d)s日", m=day.month, d=day.day)) + " " + str(WEEKDAYS[day.weekday()])
+
+
+def union_name(code: str | None) -> str:
+    """The name of a union by its code; all names are read once per request."""
+    if not code:
+        return ""
+    names = g.get("_union_names")
+    if names is None:
+        from sqlalchemy import select
+
+        from .extensions import db
+        from .unions.models import Union
+
+        names = dict(db.session.execute(select(Union.code, Union.name)).all())
+        g._union_names = names
+    return names.get(code, code)
+
+
 def isodate(value: date | None) -> str:
     """Format a date as YYYY-MM-DD."""
     return value.isoformat() if value else ""
@@ -127,9 +159,16 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         status_word=status_word,
         flag_word=flag_word,
+        union_name=union_name,
     )
     app.jinja_env.filters.update(
-        localtime=localtime, hours=hours, isodate=isodate, localize=localize, month_name=month_name
+        localtime=localtime,
+        hours=hours,
+        isodate=isodate,
+        localize=localize,
+        month_name=month_name,
+        day_words=day_words,
+        union_name=union_name,
     )
     # Flask-Babel caches the locale on `g`, and a request reuses an app context that is
     # already pushed (tests, scripts): choose the language afresh for every request.
@@ -139,6 +178,8 @@ def init_app(app: Flask) -> None:
 def attach_errors(form, exc) -> None:
     """Show a DomainError next to the form fields it names, else as a flash message."""
     placed = False
+    # The page links to what the error is about (an overlapping session), not its number.
+    form.overlapping_session_id = (getattr(exc, "extra", None) or {}).get("overlapping_session_id")
     for name, reasons in (getattr(exc, "fields", None) or {}).items():
         field = getattr(form, name, None)
         if field is not None:

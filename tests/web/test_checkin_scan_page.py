@@ -72,7 +72,7 @@ def test_post_after_grace_is_token_expired(world, client, login, saturday):
     resp = client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
     assert resp.status_code == 400
     body = resp.get_data(as_text=True)
-    assert "token_expired" in body and "二维码已过期" in body
+    assert 'data-code="token_expired"' in body and "二维码已过期" in body
     assert db.session.scalar(select(ScanAttempt.result)) == "token_expired"
 
 
@@ -163,22 +163,53 @@ def test_refusal_pages_have_chinese_message_and_code(world, client, login, satur
     resp = client.get("/s/not-a-token")
     assert resp.status_code == 400
     body = resp.get_data(as_text=True)
-    assert "二维码无效" in body and "token_invalid" in body
+    assert "二维码无效" in body and 'data-code="token_invalid"' in body
+    assert "代码" not in body
     token = code(world.site_xa)
     html = client.get(f"/s/{token}").get_data(as_text=True)
     resp = client.post(f"/s/{token}", data={"action": "check_out", "nonce": hidden(html, "nonce")})
     assert resp.status_code == 409
     body = resp.get_data(as_text=True)
-    assert "not_checked_in" in body and "没有进行中的服务" in body and "高新区服务点" in body
+    assert 'data-code="not_checked_in"' in body and "没有进行中的服务" in body
+    assert "高新区服务点" in body and ">not_checked_in<" not in body
 
 
 def test_workday_refusal_on_the_page(world, client, login, frozen):
+    """A weekend-only student on a Monday sees why, and no 签到 button that must fail."""
     frozen("2026-11-30 10:00")
     login(world.stu_xa_user)
     token = code(world.site_xa)
     html = client.get(f"/s/{token}").get_data(as_text=True)
-    resp = client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
-    assert resp.status_code == 409 and "day_not_allowed" in resp.get_data(as_text=True)
+    assert "scan-form" not in html and 'data-code="day_not_allowed"' in html
+    assert "11月30日 星期一" in html and "工作日" in html
+    assert "下一个可服务日：12月5日 星期六" in html
+    resp = client.post(f"/s/{token}", data={"action": "check_in", "nonce": "n-1"})
+    assert resp.status_code == 409 and 'data-code="day_not_allowed"' in resp.get_data(as_text=True)
+
+
+def test_every_day_agreement_gets_the_button_on_a_workday(
+    world, client, login, frozen, make_student, make_agreement
+):
+    from tests.conftest import _user_of
+
+    frozen("2026-11-30 10:00")
+    student = make_student("XA", "周全")
+    make_agreement(student, world.ent_xa, allow_workdays=True)
+    login(_user_of(student))
+    html = client.get(f"/s/{code(world.site_xa)}").get_data(as_text=True)
+    assert "scan-form" in html and hidden(html, "action") == "check_in"
+
+
+def test_used_code_offers_no_check_out(world, client, login, saturday):
+    """Checked in with a code, the same code again (page reopened) cannot check out."""
+    login(world.stu_xa_user)
+    token = code(world.site_xa)
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
+    later(seconds=5)
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    assert "scan-form" not in html and 'data-code="token_reused"' in html
+    assert "现在不能签退" in html and "刷新" in html
 
 
 def test_non_student_sees_a_clear_message(world, client, login, saturday):

@@ -130,7 +130,37 @@ def test_manual_entry_page(world, client, login, day):
             "reason": "重叠",
         },
     )
-    assert resp.status_code == 200 and "时间重叠" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "11-28 06:00–07:30" in html and "时间重叠" in html
+    assert f'href="/checkin/sessions/{manual.id}">查看时间重叠的那条记录' in html
+    assert "编号" not in html
+
+
+def test_manual_entry_lists_only_students_it_can_succeed_for(
+    world, client, login, day, make_student, make_agreement
+):
+    """No agreement, a terminated long ago, or an unsigned one: not offered."""
+    ended = make_student("XA", "早已结束")
+    make_agreement(ended, world.ent_xa, starts_on="2026-01-01", ends_on="2026-06-30")
+    unsigned = make_student("XA", "尚未签署")
+    make_agreement(unsigned, world.ent_xa, signed=False)
+    recent = make_student("XA", "上月结束")
+    make_agreement(recent, world.ent_xa, starts_on="2026-09-01", ends_on="2026-11-20")
+    login(world.ent_xa_staff)
+    html = text(client.get("/checkin/enterprise/sessions/new"))
+    assert "王小明" in html and "上月结束" in html
+    assert "早已结束" not in html and "尚未签署" not in html
+
+
+def test_session_page_ids_are_unique(world, client, login, day):
+    import re
+
+    login(world.ent_xa_staff)
+    sid = db.session.scalars(select(ServiceSession.id)).first()
+    html = client.get(f"/checkin/sessions/{sid}").get_data(as_text=True)
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert 'for="reject-reason"' in html and 'id="reject-reason"' in html
 
 
 def test_present_now_roster_has_names(world, client, login, day):

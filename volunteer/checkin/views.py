@@ -22,6 +22,7 @@ from ..web_support import attach_errors
 from . import listings, services, sessions, tokens
 from .api import scan_limits
 from .forms import CorrectionForm, ScanForm, aware, local_input
+from .preview import scan_preview
 
 bp = Blueprint("checkin", __name__)
 
@@ -121,8 +122,9 @@ def scan(token: str):
     gate = _gate(token)
     if gate is not None:
         return gate
-    open_s = services.open_session_of(current_actor().student_id, now)
-    form = ScanForm(action="check_out" if open_s else "check_in", nonce=secrets.token_urlsafe(16))
+    preview = scan_preview(current_actor().student_id, site, _parsed, now)
+    open_s = preview.open_session
+    form = ScanForm(action=preview.action, nonce=secrets.token_urlsafe(16))
     elsewhere = open_s is not None and open_s.site_id != site.id
     open_site = listings.site_by_id(open_s.site_id) if elsewhere else None
     return render_template(
@@ -132,6 +134,7 @@ def scan(token: str):
         form=form,
         open_session=open_s,
         open_site=open_site,
+        preview=preview,
     )
 
 
