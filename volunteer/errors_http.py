@@ -38,8 +38,26 @@ def _json(status: int, code: str, message: str, **extra):
     return jsonify(body), status
 
 
-def _page(status: int, code: str, message: str):
-    return render_template("errors/error.html", status=status, code=code, message=message), status
+def _page(status: int, code: str, message: str, retry_after: int | None = None):
+    page = render_template(
+        "errors/error.html", status=status, code=code, message=message, retry_after=retry_after
+    )
+    return page, status
+
+
+def _retry_after() -> int | None:
+    """Seconds until the limit that refused this request resets, when the limiter knows."""
+    import time
+
+    from .extensions import limiter
+
+    try:
+        current = limiter.current_limit
+    except Exception:  # noqa: BLE001 - no limit in this request: say nothing about waiting
+        return None
+    if current is None or not getattr(current, "reset_at", None):
+        return None
+    return max(1, int(current.reset_at - time.time()))
 
 
 def handle_domain_error(exc: DomainError):
@@ -98,7 +116,7 @@ def handle_rate_limit(exc: RateLimitExceeded):
     message = _("尝试过于频繁，请稍后再试。")
     if _wants_json():
         return _json(429, "rate_limited", message)
-    return _page(429, "rate_limited", message)
+    return _page(429, "rate_limited", message, retry_after=_retry_after())
 
 
 def handle_csrf(exc: CSRFError):

@@ -146,6 +146,16 @@ def union_name(code: str | None) -> str:
     return names.get(code, code)
 
 
+def wait_words(seconds: int) -> str:
+    """A wait as people say it: 不足 1 分钟, 14 分钟, 1 小时 5 分钟."""
+    minutes = -(-int(seconds) // 60)  # round up: never tell someone to come back too early
+    if seconds < 60:
+        return str(_l("不足 1 分钟"))
+    if minutes < 60:
+        return str(_l("%(m)s 分钟", m=minutes))
+    return str(_l("%(h)s 小时 %(m)s 分钟", h=minutes // 60, m=minutes % 60))
+
+
 def isodate(value: date | None) -> str:
     """Format a date as YYYY-MM-DD."""
     return value.isoformat() if value else ""
@@ -169,6 +179,7 @@ def init_app(app: Flask) -> None:
         month_name=month_name,
         day_words=day_words,
         union_name=union_name,
+        wait_words=wait_words,
     )
     # Flask-Babel caches the locale on `g`, and a request reuses an app context that is
     # already pushed (tests, scripts): choose the language afresh for every request.

@@ -42,6 +42,9 @@ def test_flow_through_login_within_grace(world, client, saturday):
     assert resp.status_code == 302
     assert resp.headers["Location"].startswith("/login?next=/s/")
     assert counts() == before  # GET changes no stored record
+    assert "登录后为 高新区服务点 签到" in client.get(resp.headers["Location"]).get_data(
+        as_text=True
+    )
     resp = client.post(
         "/login", data={"username": "stu_xa", "password": PASSWORD, "next": f"/s/{token}"}
     )
@@ -260,3 +263,21 @@ def test_csrf_is_required(world, app_factory, frozen):
         )
         assert resp.status_code == 302
         assert db.session.scalar(select(func.count(ServiceSession.id))) == 1
+
+
+@pytest.mark.parametrize(("seconds", "words"), [(40, "不足 1 分钟"), (65, "1 分钟")])
+def test_short_session_duration_in_words(world, client, login, saturday, seconds, words):
+    login(world.stu_xa_user)
+    token = code(world.site_xa)
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
+    later(seconds=seconds)
+    token = code(world.site_xa)
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    resp = client.post(f"/s/{token}", data={"action": "check_out", "nonce": hidden(html, "nonce")})
+    result = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert words in result and "0 分钟" not in result
+
+
+def test_plain_login_page_has_no_scan_context(client):
+    assert "登录后为" not in client.get("/login").get_data(as_text=True)

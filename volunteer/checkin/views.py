@@ -96,10 +96,12 @@ def _refusal_page(token: str, code: str, message: str, status: int, open_session
     ), status
 
 
-def _gate(token: str):
+def _gate(token: str, site: Site | None = None):
     """Send a visitor through login (and a first password change) back to this page."""
     actor = current_actor()
     if actor is None:
+        if site is not None:  # the login page says what logging in is for
+            session["login_for_site"] = site.name
         return redirect(url_for("auth.login", next=url_for("checkin.scan", token=token)))
     if actor.must_change_password:
         return redirect(url_for("auth.change_password", next=url_for("checkin.scan", token=token)))
@@ -119,7 +121,7 @@ def scan(token: str):
     except DomainError as exc:
         return _refusal_page(token, exc.code, exc.message, exc.status)
     _remember(token, now)
-    gate = _gate(token)
+    gate = _gate(token, site)
     if gate is not None:
         return gate
     preview = scan_preview(current_actor().student_id, site, _parsed, now)
