@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask, current_app, flash, g, url_for
 from flask_babel import lazy_gettext as _l
@@ -28,6 +30,7 @@ NAV = {
     ],
     "enterprise_staff": [
         ("checkin.enterprise_sessions", _l("待确认")),
+        ("checkin.correction_inbox", _l("更正申请")),
         ("checkin.present_now", _l("在岗")),
         ("enterprises.my_enterprise", _l("本企业")),
         ("compliance.enterprise_students", _l("学生进度")),
@@ -70,15 +73,27 @@ FLAG_WORDS = {
 }
 
 
-def nav_items() -> list[tuple[str, str]]:
-    """Return (url, label) for the current actor's navigation."""
+# Features count the work waiting behind a navigation entry (a badge): endpoint → counter.
+# Registered by the feature (it knows its tables); navigation only asks.
+NAV_COUNTERS: dict[str, Callable[[Any], int]] = {}
+
+
+def register_nav_counter(endpoint: str, counter: Callable[[Any], int]) -> None:
+    """Show counter(actor) as a badge beside the navigation entry of `endpoint`."""
+    NAV_COUNTERS[endpoint] = counter
+
+
+def nav_items() -> list[tuple[str, str, int]]:
+    """Return (url, label, waiting count) for the current actor's navigation."""
     actor = current_actor()
     if actor is None or actor.must_change_password:
         return []
     items = []
     for endpoint, label in NAV.get(actor.role, []):
         if endpoint in current_app.view_functions:
-            items.append((url_for(endpoint), str(label)))
+            counter = NAV_COUNTERS.get(endpoint)
+            count = counter(actor) if counter else 0
+            items.append((url_for(endpoint), str(label), count))
     return items
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.checkin_support import code, later, poster, scan
+from tests.services.compliance_support import add_minutes_fixture  # noqa: F401
 from volunteer.checkin.models import Correction, Kiosk, ServiceSession
 from volunteer.extensions import db
 
@@ -371,3 +372,18 @@ def test_pages_have_no_inline_script_or_style(world, client, login, day):
     ):
         html = text(client.get(path))
         assert "<script>" not in html and " style=" not in html and "onclick" not in html
+
+
+def test_enterprise_nav_badges_and_paged_sessions(world, client, login, frozen, add_minutes):
+    """待确认 and 更正申请 carry counts; the session list pages 20 at a time."""
+    for day in range(1, 26):
+        add_minutes(world.stu_xa, world.agr_xa, f"2026-10-{day:02d}", 60, "pending")
+    frozen("2026-11-03 09:00")
+    login(world.ent_xa_staff)
+    html = client.get("/checkin/enterprise/sessions?month=").get_data(as_text=True)
+    assert '待确认 <span class="nav-count">25<' in html
+    assert "更正申请" in html
+    assert html.count('data-label="学生"') == 20
+    assert "第 1 / 2 页，共 25 条" in html and "page=2" in html
+    page2 = client.get("/checkin/enterprise/sessions?month=&page=2").get_data(as_text=True)
+    assert page2.count('data-label="学生"') == 5

@@ -11,7 +11,7 @@ from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..i18n import localize
 from ..jsonapi import paginated
-from ..web_support import attach_errors
+from ..web_support import attach_errors, register_nav_counter
 from . import listings, services
 from .forms import ActionForm, AdjustForm, DecisionForm, ManualForm, ReasonForm, aware, local_input
 from .models import FLAGS
@@ -27,6 +27,9 @@ STATUS_CHOICES = [
     ("open", _l("服务中")),
 ]
 STATUS_FILTERS = {"todo": "pending,auto_closed"}
+PER_PAGE = 20  # a phone shows a page without endless scrolling
+register_nav_counter("checkin.enterprise_sessions", listings.pending_count)
+register_nav_counter("checkin.correction_inbox", listings.open_corrections_count)
 
 
 def month_filter(default: str | None) -> str | None:
@@ -64,7 +67,7 @@ def filtered_sessions(actor, filters: dict):
         site_id=filters.get("site_id"),
         enterprise_id=filters.get("enterprise_id"),
     )
-    return paginated(listings.with_names(stmt), tuple, scalars=False)
+    return paginated(listings.with_names(stmt), tuple, scalars=False, per_page_default=PER_PAGE)
 
 
 @bp.get("/checkin/enterprise/sessions")

@@ -132,6 +132,15 @@ def session_context(s: ServiceSession) -> dict:
     }
 
 
+def pending_count(actor: User) -> int:
+    """Count the sessions waiting for the actor's enterprise: pending or auto-closed."""
+    stmt = select(func.count(ServiceSession.id)).where(
+        ServiceSession.enterprise_id == actor.enterprise_id,
+        ServiceSession.status.in_(("pending", "auto_closed")),
+    )
+    return db.session.scalar(stmt) or 0
+
+
 def open_corrections_count(actor: User) -> int:
     """Count the open correction requests the actor can decide on."""
     stmt = correction_query(actor, "open").with_only_columns(func.count(Correction.id))

@@ -242,9 +242,11 @@ def close():
             raise
         attach_errors(reopen_form if action == "reopen" else close_form, exc)
     state = services.close_state(actor, union_code, month)
+    waiting = [] if state.is_closed else services.pending_by_enterprise(state.union, state.month)
     return render_template(
         "compliance/close.html",
         state=state,
+        pending_enterprises=waiting,
         unions=list_unions(actor),
         close_form=close_form,
         reopen_form=reopen_form,
