@@ -185,6 +185,7 @@ def init_app(app: Flask) -> None:
         status_word=status_word,
         flag_word=flag_word,
         union_name=union_name,
+        current_month=clock.current_month,
     )
     app.jinja_env.filters.update(
         localtime=localtime,

@@ -26,6 +26,7 @@ from ..unions.services import list_unions
 from ..web_support import attach_errors
 from . import services
 from .forms import CloseForm, ExemptionForm, ReopenForm, RevokeExemptionForm
+from .student_record import month_sessions, serves_every_day
 
 bp = Blueprint("compliance", __name__)
 LIST_PREVIEW = 20
@@ -147,6 +148,8 @@ def student_month(student_id: int, month: str):
         "compliance/student_month.html",
         detail=detail,
         row=detail.row,
+        sessions=month_sessions(student_id, detail.row.month),
+        for_staff=True,
         revoke_form=RevokeExemptionForm(formdata=None),
         prev_month=add_months(detail.row.month, -1),
         next_month=add_months(detail.row.month, 1),
@@ -263,6 +266,7 @@ def my_progress():
     return render_template(
         "compliance/my_progress.html",
         progress=progress,
+        every_day=serves_every_day(progress.row.student_id, progress.row.enterprise_ids),
         row=progress.row,
         is_current=month == clock.current_month(),
         prev_month=add_months(month, -1),
@@ -288,3 +292,11 @@ def enterprise_students():
         prev_month=add_months(month, -1),
         next_month=add_months(month, 1),
     )
+
+
+def _register_record_pages() -> None:
+    # The record pages add their routes to `bp`; importing them here registers them.
+    from . import record_views  # noqa: F401
+
+
+_register_record_pages()
