@@ -57,7 +57,7 @@ def test_record_shows_every_kind_of_event(world, login, api, frozen, add_minutes
     client = login(world.xa_staff)
     html = client.get(f"/students/{world.stu_xa.id}/record").get_data(as_text=True)
     for words in (
-        "签订协议",
+        "协议生效",
         "服务",
         "更正申请",
         "免除",

@@ -104,7 +104,7 @@ def student_timeline(actor: User, student_id: int) -> Timeline:
         period = f"{a.starts_on:%Y-%m-%d} – {a.ends_on:%Y-%m-%d}"
         events.append(
             Event(
-                a.created_at,
+                _start_of(a.starts_on),
                 "agreement",
                 enterprises.get(a.enterprise_id, ""),
                 period,

@@ -78,12 +78,17 @@ def dashboard():
     title, lang = _("近 12 个月达标率"), current_language()
     # The chart escapes every text and attribute it writes (reports/chart.py). A phone
     # gets the last six months drawn narrow, so that its labels stay legible.
+    running = clock.current_month()
     charts = {
         "wide": Markup(  # noqa: S704
-            compliance_chart_svg(board.history, width=880, height=240, title=title, lang=lang)
+            compliance_chart_svg(
+                board.history, width=880, height=240, title=title, lang=lang, running=running
+            )
         ),
         "narrow": Markup(  # noqa: S704
-            compliance_chart_svg(board.history[-6:], width=360, height=220, title=title, lang=lang)
+            compliance_chart_svg(
+                board.history[-6:], width=360, height=220, title=title, lang=lang, running=running
+            )
         ),
     }
     groups = board.enterprise_groups
@@ -101,6 +106,7 @@ def dashboard():
         preview=LIST_PREVIEW,
         prev_month=add_months(board.month, -1),
         next_month=add_months(board.month, 1),
+        is_running=board.month == running,
     )
 
 
