@@ -5,69 +5,21 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..i18n import localize
-from ..jsonapi import paginated
-from ..web_support import attach_errors, register_nav_counter
+from ..ui.form_errors import attach_errors
+from ..ui.nav_counts import register_nav_counter
 from . import listings, services
+from .blueprint import bp
+from .filters import STATUS_CHOICES, filtered_sessions, session_filters
 from .forms import ActionForm, AdjustForm, DecisionForm, ManualForm, ReasonForm, aware, local_input
 from .models import FLAGS
-from .views import bp, month_arg
 
-STATUS_CHOICES = [
-    ("todo", _l("需处理")),
-    ("", _l("全部")),
-    ("pending", _l("待确认")),
-    ("confirmed", _l("已确认")),
-    ("rejected", _l("已驳回")),
-    ("auto_closed", _l("自动签退")),
-    ("open", _l("服务中")),
-]
-STATUS_FILTERS = {"todo": "pending,auto_closed"}
-PER_PAGE = 20  # a phone shows a page without endless scrolling
+# The navigation shows how much waits behind these pages.
 register_nav_counter("checkin.enterprise_sessions", listings.pending_count)
 register_nav_counter("checkin.correction_inbox", listings.open_corrections_count)
-
-
-def month_filter(default: str | None) -> str | None:
-    """Read ?month=: absent gives `default`, empty gives every month, bad gives `default`."""
-    raw = request.args.get("month")
-    if raw is None:
-        return default
-    return month_arg() if raw else None
-
-
-def session_filters(default_status: str = "todo", default_month: str | None = None) -> dict:
-    """Read the list filters from the query string (bad values fall back to defaults)."""
-    status = request.args.get("status", default_status)
-    if status not in dict(STATUS_CHOICES):
-        status = default_status
-    flag = request.args.get("flag", "")
-    if flag not in FLAGS and flag != "any":
-        flag = ""
-    site_id = request.args.get("site_id", "")
-    return {
-        "month": month_filter(default_month),
-        "status": status,
-        "flag": flag,
-        "site_id": int(site_id) if site_id.isdigit() and int(site_id) < 2**31 else None,
-    }
-
-
-def filtered_sessions(actor, filters: dict):
-    """Return a page of (session, student, site, enterprise) rows for the filters."""
-    stmt = services.list_sessions(
-        actor,
-        month=filters["month"] or None,
-        status=STATUS_FILTERS.get(filters["status"], filters["status"]) or None,
-        flag=filters["flag"] or None,
-        site_id=filters.get("site_id"),
-        enterprise_id=filters.get("enterprise_id"),
-    )
-    return paginated(listings.with_names(stmt), tuple, scalars=False, per_page_default=PER_PAGE)
 
 
 @bp.get("/checkin/enterprise/sessions")
@@ -152,7 +104,7 @@ def session_detail(session_id: int):
 
 
 @bp.post("/checkin/sessions/<int:session_id>/reject")
-@role_required("enterprise_staff")
+@role_required("enterprise_staff", "union_staff")
 def reject(session_id: int):
     actor = current_actor()
     s = services.get_session(actor, session_id)
@@ -161,10 +113,12 @@ def reject(session_id: int):
         try:
             services.reject_session(actor, s.id, form.reason.data)
         except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
             attach_errors(form, exc)
         else:
             flash(_("已驳回。"), "success")
-            return redirect(url_for("checkin.enterprise_sessions"))
+            return redirect(url_for("checkin.session_detail", session_id=s.id))
     return _detail(s, reject_form=form, status=400)
 
 
@@ -182,6 +136,7 @@ def adjust(session_id: int):
                 aware(form.check_in_at.data),
                 aware(form.check_out_at.data),
                 form.reason.data,
+                confirm_long_day=bool(form.confirm_long_day.data),
             )
         except DomainError as exc:
             if exc.status in (403, 404):
@@ -209,6 +164,7 @@ def manual_entry():
                 aware(form.check_in_at.data),
                 aware(form.check_out_at.data),
                 form.reason.data,
+                confirm_long_day=bool(form.confirm_long_day.data),
             )
         except DomainError as exc:
             attach_errors(form, exc)

@@ -13,7 +13,7 @@ from .. import clock
 from ..calendar.rules import MonthCalendar, month_of
 from ..enterprises.models import Site
 from ..extensions import db
-from ..web_support import day_words
+from ..ui.plain import day_words
 from . import rules, tokens
 from .attempts import MESSAGES
 from .coverage import active_agreement, month_calendar

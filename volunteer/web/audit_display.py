@@ -20,8 +20,8 @@ from ..checkin.models import ServiceSession
 from ..enterprises.models import Enterprise, Site
 from ..extensions import db
 from ..students.models import Student
+from ..ui.words import flag_word, status_word
 from ..unions.models import Union
-from ..web_support import flag_word, status_word
 
 ACTION_WORDS = {
     "created": _l("新建"),
