@@ -156,6 +156,7 @@ ROUTES: dict[str, Access] = {
     "POST /students/import": only(U),
     "GET /students/import/template.xlsx": only(U),
     "GET /students/<int:student_id>": obj(U),
+    "GET /students/<int:student_id>/record": obj(U),
     "GET /students/<int:student_id>/edit": obj(U),
     "POST /students/<int:student_id>/edit": obj(U),
     "POST /students/<int:student_id>/aid": obj(U),

@@ -56,6 +56,9 @@ ACTION_WORDS = {
     "checked_in": _l("签到"),
     "checked_out": _l("签退"),
     "reopened_session": _l("重新打开"),
+    "ends_on_changed": _l("修改结束日期"),
+    "lock_overridden": _l("结算后授权修改"),
+    "stale": _l("签字后数据变更"),
 }
 ENTITY_WORDS = {
     "union": _l("工会"),
@@ -151,6 +154,9 @@ FIELD_WORDS = {
     "secret_rotated_at": _l("更换时间"),
     "must_change_password": _l("须修改密码"),
     "count": _l("数量"),
+    "stale_since": _l("变更时间"),
+    "attested_at": _l("签字时间"),
+    "guarded_action": _l("操作"),
 }
 MINUTE_FIELDS = {"minutes", "pending_minutes_not_counted"}
 ROLE_WORDS = {
