@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
+from tests.student_data import numeral
 from volunteer.errors import ValidationError
 from volunteer.students import importing
 from volunteer.students.importing import (
@@ -37,7 +38,7 @@ def make_id(seq: int = 123, born: str = "20040315") -> str:
 def row(n: int = 1, **overrides: str) -> dict[str, str]:
     """Return one valid raw row; n makes the unique columns unique."""
     values = {
-        "name": f"学生{n}",
+        "name": f"学生{numeral(n)}",
         "id_number": make_id(n),
         "phone": f"138{n:08d}",
         "university": "西北大学",
@@ -437,7 +438,7 @@ def test_valid_rows_are_normalized():
     assert records == [
         {
             "row": 2,
-            "name": "学生1",
+            "name": "学生一",
             "id_number": id_number,
             "phone": "13800000001",
             "university": "西北大学",
