@@ -153,6 +153,7 @@ ROUTES: dict[str, Access] = {
     "GET /students/new": only(U),
     "POST /students/new": only(U),
     "GET /students/import": only(U),
+    "POST /students/password-reset": only(U),
     "POST /students/import": only(U),
     "GET /students/import/template.xlsx": only(U),
     "GET /students/<int:student_id>": obj(U),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -293,3 +294,54 @@ def test_template_filled_in_imports(world, client, login, chinese):
     book.save(out)
     page = _upload(client, out.getvalue(), "filled.xlsx").get_data(as_text=True)
     assert "导入成功：共登记 1 名学生" in page
+
+
+def test_import_shows_a_one_time_printable_list_of_logins(world, client, login):
+    login(world.xa_staff)
+    rows = [import_row(n) for n in (1, 2)]
+    resp = client.post(
+        "/students/import",
+        data={"file": (io.BytesIO(csv_file(rows)), "名单.csv")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    html = resp.get_data(as_text=True)
+    assert "账号与初始密码" in html and "只显示这一次" in html and "data-print" in html
+    for row in rows:
+        assert row["username"] in html and row["password"] in html and row["name"] in html
+
+
+def test_bulk_password_reset_for_selected_students(world, client, login, make_student):
+    from volunteer.audit import AuditEntry
+    from volunteer.auth.models import User
+    from volunteer.auth.passwords import verify_password
+
+    other = make_student("XA", "钱多多")
+    login(world.xa_staff)
+    assert 'action="/students/password-reset"' in client.get("/students").get_data(as_text=True)
+    resp = client.post("/students/password-reset", data={"ids": [world.stu_xa.id, other.id]})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "已重置 2 名学生的密码" in html
+    users = db.session.scalars(
+        select(User).where(User.student_id.in_([world.stu_xa.id, other.id]))
+    ).all()
+    for user in users:
+        db.session.refresh(user)
+        password = re.search(
+            rf"<code>{user.username}</code></td>\s*<td[^>]*><code class=\"password\">(\w+)</code>",
+            html,
+        ).group(1)
+        assert verify_password(user.password_hash, password) and user.must_change_password
+    resets = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "password_reset")
+    ).all()
+    assert {e.entity_id for e in resets} == {str(u.id) for u in users}
+    # Another city's student cannot be reset from here: nothing changes.
+    refused = client.post("/students/password-reset", data={"ids": [world.stu_tc.id]})
+    assert refused.status_code == 302
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "password_reset")
+        )
+        == 2
+    )
