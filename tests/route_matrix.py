@@ -125,6 +125,8 @@ def device() -> Access:
 
 # Union officers of the whole province read partner enterprises' profiles (SPEC §3).
 PROVINCE = ("union_sibling",)
+# The matrix's job belongs to the "union" actor (xa_staff); to everyone else it does not exist.
+NOT_OWNER = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "union")}
 ROOT_ONLY = {"union": FORBIDDEN, "union_sibling": FORBIDDEN, "union_root": OK}
 
 ROUTES: dict[str, Access] = {
@@ -330,6 +332,10 @@ ROUTES: dict[str, Access] = {
     "POST /api/v1/students/<int:student_id>/certificates": obj(S, U),
     "GET /api/v1/certificates/<int:certificate_id>.pdf": obj(S, U),
     "GET /api/v1/certificates/verify/<code>": public(params={"code": "certificate_code"}),
+    # --- background jobs (R36): only the account that started one sees it ----------------
+    "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
 }
 
 # Routes that change the caller's own login state run last.

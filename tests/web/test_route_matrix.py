@@ -150,8 +150,13 @@ def matrix_world(app, world, frozen, make_user, api):
     _, device_token = kiosks.create_kiosk(w.ent_xa_staff, w.site_xa.id, "大厅平板")
     calendar = api(w.sx_staff).put("/calendar/2026-12-05", json={"kind": "work", "name": "调休"})
     assert calendar.status_code == 200, calendar.get_json()
+    from volunteer.database import ping
+    from volunteer.jobs import enqueue
+
+    job = enqueue("sample", ping, owner=w.xa_staff)
     objects = Objects(
         w,
+        job_id=job.id,
         user_id=clerk.id,
         session_id=session["id"],
         correction_id=correction.get_json()["id"],
@@ -210,7 +215,8 @@ def verdict(resp, path: str, expected: object) -> str | None:
     api = path.startswith("/api/")
     status = resp.status_code
     body = resp.get_json(silent=True) if api else None
-    code_ = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+    error = body.get("error") if isinstance(body, dict) else None  # a Job has "error": null
+    code_ = error.get("code") if isinstance(error, dict) else None
     location = resp.headers.get("Location", "")
     if status >= 500:
         return f"{status} server error"

@@ -147,7 +147,7 @@ def validate_session_length(
     """Raise ValidationError for a session longer than `max_hours` (R32)."""
     if whole_minutes(check_in_at, check_out_at) > max_hours * 60:
         raise ValidationError.field(
-            "check_out_at", N_("单次服务不能超过 %(n)s 小时。", n=f"{max_hours:g}")
+            "check_out_at", N_("单次服务不能超过 %(n)s 小时。", n=format(max_hours, "g"))
         )
 
 

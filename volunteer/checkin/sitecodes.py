@@ -8,7 +8,6 @@ from datetime import datetime
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
-from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import select
@@ -21,12 +20,13 @@ from ..enterprises.rules import make_site_secret
 from ..errors import Forbidden
 from ..extensions import db
 from ..unions.services import union_path
+from ..urls import external_url
 from . import tokens
 
 
 def scan_url(token: str) -> str:
-    """Return the URL a code encodes: BASE_URL/s/<token>."""
-    return current_app.config["BASE_URL"].rstrip("/") + "/s/" + token
+    """Return the URL a code encodes: <base>/s/<token> (BASE_URL, or the page's address)."""
+    return external_url("/s/" + token)
 
 
 def qr_svg(data: str) -> str:

@@ -354,6 +354,22 @@ def import_students(
     unions = bulk_import.allowed_unions(actor, union_code)
     cipher = id_cipher()
     records = bulk_import.check_upload(filename, data, unions, cipher)
+    return write_import(actor, filename, records, unions, progress=progress, now=now)
+
+
+def write_import(
+    actor: User | None,
+    filename: str,
+    records: list[dict[str, Any]],
+    unions: dict[str, str],
+    *,
+    progress: Any = None,
+    now: datetime | None = None,
+) -> list[Student]:
+    """Write checked import records (bulk_import.check_upload), audit the import; commits."""
+    from . import bulk_import
+
+    cipher = id_cipher()
     students = bulk_import.write_students(
         actor, records, unions, cipher, progress=progress, now=now
     )

@@ -21,7 +21,7 @@ from ..auth.scope import current_actor, role_required
 from ..errors import DomainError, ValidationError
 from ..i18n import localize
 from ..ui.form_errors import attach_errors
-from . import accounts, importing, services
+from . import accounts, import_jobs, importing, services
 from .forms import AidForm, EditStudentForm, ImportForm, NewStudentForm, StudentForm
 
 bp = Blueprint("students", __name__)
@@ -177,18 +177,21 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            created = services.import_students(
+            outcome = import_jobs.import_or_enqueue(
                 current_actor(), (upload.filename or "")[-255:], upload.read()
             )
         except ValidationError as exc:
-            if exc.code != "import_invalid":
+            if exc.code not in ("import_invalid", "import_too_large"):
                 raise
             problems = exc
         else:
+            if outcome.job is not None:  # a large list: its page shows the progress
+                return redirect(url_for("jobs.job_page", job_id=outcome.job.id))
+            created = outcome.students or []
             passwords = {s.id: getattr(s, "initial_password", "") for s in created}
             return _one_time_logins(
                 accounts.logins_of(created, passwords),
-                _("导入成功：共登记 %(n)s 名学生。", n=len(created)),
+                _("导入成功：共登记 %(n)s 名学生。", n=outcome.created),
             )
     return render_template(
         "students/import.html",
