@@ -29,6 +29,8 @@ MAX_PAGES = 150
 # A code like token_reused; usernames (stu_demo1) end in a digit and are data, not codes.
 SNAKE = re.compile(r"(?<![\w@/.-])[a-z]+(?:_[a-z]+)+(?![\w@/.-])")
 HASH_NUMBER = re.compile(r"#\d+")
+# Emoji and pictographs render as empty boxes where no emoji font exists: icons are SVG.
+EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 JSON_TEXT = re.compile(r'[{\[]\s*"[^"]*"\s*:|\\u[0-9a-fA-F]{4}')
 # Links that are not pages: files, language switches, logging out.
 NOT_PAGES = re.compile(
@@ -83,7 +85,8 @@ class Walk:
 def judge(page: Page, url: str, width: int, walk: Walk, axe: bool = True) -> None:
     """Check the page now shown against every rule a person would notice."""
     text = page.evaluate(VISIBLE_TEXT_JS)
-    for rx, what in ((SNAKE, "code"), (HASH_NUMBER, "#number"), (JSON_TEXT, "JSON")):
+    checks = ((SNAKE, "code"), (HASH_NUMBER, "#number"), (JSON_TEXT, "JSON"), (EMOJI, "emoji"))
+    for rx, what in checks:
         found = rx.findall(text) if rx is not SNAKE else [m.group(0) for m in rx.finditer(text)]
         if found:
             walk.problems.append(

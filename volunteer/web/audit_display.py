@@ -165,6 +165,9 @@ ROLE_WORDS = {
     "student": _l("学生"),
 }
 KIND_WORDS = {"volunteer": _l("志愿服务"), "internship": _l("实习")}
+CATEGORY_WORDS = {"regular": _l("普通高校"), "key_university": _l("985/211 高校")}
+# Values typed as identifiers (logins, codes): shown as typed, in code type.
+CODE_FIELDS = {"username", "code", "credit_code"}
 HIDDEN_FIELDS = {"id"}
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -176,6 +179,7 @@ class Change:
     label: str
     before: str
     after: str
+    is_code: bool = False
 
 
 @dataclass
@@ -341,7 +345,8 @@ def _changes(before: Any, after: Any, names: _Names) -> list[Change]:
         if not before and new in (None, "", []):
             continue  # a new object's empty fields say nothing
         label = str(FIELD_WORDS.get(key, _l("其他")))
-        out.append(Change(label, _value(key, old, names), _value(key, new, names)))
+        before_text, after_text = _value(key, old, names), _value(key, new, names)
+        out.append(Change(label, before_text, after_text, key in CODE_FIELDS))
     return out
 
 
@@ -367,6 +372,8 @@ def _value(key: str, value: Any, names: _Names) -> str:  # noqa: PLR0911 - one c
         return str(ROLE_WORDS.get(value, value))
     if key == "kind":
         return str(KIND_WORDS.get(value, value))
+    if key == "category":
+        return str(CATEGORY_WORDS.get(value, value))
     if key == "flags" and isinstance(value, list):
         return "、".join(flag_word(f) for f in value)
     if key == "unions" and isinstance(value, list):
