@@ -14,7 +14,7 @@ from ..jsonapi import paginated
 from . import scanlog
 from .blueprint import bp
 from .devices import device_words
-from .filters import STATUS_CHOICES, filtered_sessions, session_filters
+from .filters import PER_PAGE, STATUS_CHOICES, filtered_sessions, session_filters
 from .models import FLAGS
 
 RESULT_WORDS = {
@@ -60,7 +60,7 @@ def scan_log():
     site_id = request.args.get("site_id", "")
     site_id = int(site_id) if site_id.isdigit() and int(site_id) < 2**31 else None
     stmt = scanlog.scan_log(actor, day=day, site_id=site_id, result=result or None)
-    page = paginated(stmt, tuple, scalars=False)
+    page = paginated(stmt, tuple, scalars=False, per_page_default=PER_PAGE)
     return render_template(
         "checkin/scan_log.html",
         page=page,
