@@ -203,7 +203,7 @@ ROUTES: dict[str, Access] = {
     "GET /checkin/sessions/<int:session_id>/correction": obj(S),
     "POST /checkin/sessions/<int:session_id>/correction": obj(S),
     "GET /checkin/sessions/<int:session_id>": obj(U, E),
-    "POST /checkin/sessions/<int:session_id>/confirm": obj(E),
+    "POST /checkin/sessions/<int:session_id>/confirm": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/reject": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/adjust": obj(U, E),
     "GET /checkin/enterprise/sessions": only(E),
@@ -336,6 +336,13 @@ ROUTES: dict[str, Access] = {
     "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    # --- the anomaly queue (R42) ----------------------------------------------------------------
+    "GET /anomalies": only(U, E),
+    "GET /anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /anomalies/<int:anomaly_id>/resolve": obj(U, E),
+    "GET /api/v1/anomalies": only(U, E),
+    "GET /api/v1/anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /api/v1/anomalies/<int:anomaly_id>/resolve": obj(U, E),
 }
 
 # Routes that change the caller's own login state run last.

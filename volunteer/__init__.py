@@ -24,6 +24,7 @@ FEATURES = (
     "compliance",
     "reports",
     "jobs",
+    "anomalies",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -33,6 +34,7 @@ REACTIONS = (
     "compliance",
     "reports",
     "periods",
+    "anomalies",
 )
 MODEL_MODULES = (
     "unions",
@@ -46,6 +48,7 @@ MODEL_MODULES = (
     "compliance",
     "reports",
     "jobs",
+    "anomalies",
 )
 
 
@@ -88,6 +91,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     connect_receivers()
+    from .jobs.services import use_app_factory
+
+    use_app_factory(create_app)
 
     from . import errors_http
     from .web import security, templating

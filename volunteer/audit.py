@@ -28,6 +28,7 @@ ENTITIES = (
     "certificate",
     "kiosk",
     "attestation",
+    "anomaly",
 )
 # Never written to the log, whatever a caller passes.
 SECRET_KEYS = {"password", "password_hash", "secret", "token", "token_hash", "id_number_cipher"}

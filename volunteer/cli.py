@@ -68,6 +68,7 @@ FEATURE_COMMANDS = (
     "volunteer.reports.commands",
     "volunteer.compliance.commands",
     "volunteer.jobs.commands",
+    "volunteer.anomalies.commands",
 )
 
 

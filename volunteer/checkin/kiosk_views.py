@@ -171,7 +171,11 @@ def kiosk_screen():
         return render_template("checkin/kiosk_off.html", state=state), 403
     data = services.kiosk_display(kiosk)
     return render_template(
-        "checkin/kiosk.html", data=data, kiosk=kiosk, poll_url=url_for("checkin.kiosk_code")
+        "checkin/kiosk.html",
+        data=data,
+        kiosk=kiosk,
+        offline=kiosks.offline_key(kiosk),
+        poll_url=url_for("checkin.kiosk_code"),
     )
 
 

@@ -54,11 +54,16 @@ def qr_svg(data: str) -> str:
     )
 
 
-def rotating_code(site: Site, now: datetime | None = None) -> dict:
-    """Return the site's code for the current step: {token, url, expires_at, ...}."""
+def rotating_code(site: Site, now: datetime | None = None, kiosk_id: int | None = None) -> dict:
+    """Return the site's code for the current step: {token, url, expires_at, ...}; a
+    kiosk's own code (sealed with its key, R41) when `kiosk_id` is given."""
     now = now or clock.now()
     step = tokens.step_at(now)
-    token = tokens.make_rotating_token(site.id, site.secret, step)
+    if kiosk_id is None:
+        token = tokens.make_rotating_token(site.id, site.secret, step)
+    else:
+        key = tokens.kiosk_key(site.secret, kiosk_id)
+        token = tokens.make_kiosk_token(site.id, kiosk_id, key, step)
     next_at = tokens.step_starts_at(step + 1)
     return {
         "token": token,

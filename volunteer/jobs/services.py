@@ -134,6 +134,16 @@ def report_progress(fraction: float) -> None:
         log.debug("progress of job %s not written", state[0])
 
 
+_app_factory: Callable[[], Any] | None = None
+
+
+def use_app_factory(factory: Callable[[], Any]) -> None:
+    """Name the application factory a worker process builds its app with (the composition
+    root passes it in, so this core module never imports the features above it)."""
+    global _app_factory
+    _app_factory = factory
+
+
 def execute(
     job_id: str, target: str, args: list[Any], kwargs: dict[str, Any], inline: bool = False
 ) -> Any:
@@ -142,9 +152,9 @@ def execute(
         return _execute(job_id, target, args, kwargs, inline)
     global _worker_app
     if _worker_app is None:
-        from .. import create_app
-
-        _worker_app = create_app()
+        if _app_factory is None:
+            raise RuntimeError("jobs run under `flask worker` (create_app names the factory)")
+        _worker_app = _app_factory()
     with _worker_app.app_context():
         try:
             return _execute(job_id, target, args, kwargs, inline)
