@@ -144,6 +144,9 @@ ROUTES: dict[str, Access] = {
     "GET /lang/<code>": public(params={"code": "language"}),
     "GET /privacy": public(),
     "GET /healthz": public(),
+    # the student's installable app (R41): its manifest and service worker are static
+    "GET /manifest.webmanifest": public(),
+    "GET /sw.js": public(),
     "GET /static/<path:filename>": public(),
     "GET /audit": only(U),
     # --- pages: unions, students, enterprises ----------------------------------------------
@@ -199,6 +202,7 @@ ROUTES: dict[str, Access] = {
         S, params={"token": "site_token"}, why="the scan button; no object of the student's"
     ),
     "GET /checkin/me": only(S),
+    "GET /checkin/scan": only(S),
     "GET /checkin/sessions/<int:session_id>/done": obj(S),
     "GET /checkin/sessions/<int:session_id>/correction": obj(S),
     "POST /checkin/sessions/<int:session_id>/correction": obj(S),
