@@ -183,7 +183,7 @@ def test_workday_refusal_on_the_page(world, client, login, frozen):
     login(world.stu_xa_user)
     token = code(world.site_xa)
     html = client.get(f"/s/{token}").get_data(as_text=True)
-    assert "scan-form" not in html and 'data-code="day_not_allowed"' in html
+    assert 'id="scan-form"' not in html and 'data-code="day_not_allowed"' in html
     assert "11月30日 星期一" in html and "工作日" in html
     assert "下一个可服务日：12月5日 星期六" in html
     resp = client.post(f"/s/{token}", data={"action": "check_in", "nonce": "n-1"})
@@ -200,7 +200,7 @@ def test_every_day_agreement_gets_the_button_on_a_workday(
     make_agreement(student, world.ent_xa, allow_workdays=True)
     login(_user_of(student))
     html = client.get(f"/s/{code(world.site_xa)}").get_data(as_text=True)
-    assert "scan-form" in html and hidden(html, "action") == "check_in"
+    assert 'id="scan-form"' in html and hidden(html, "action") == "check_in"
 
 
 def test_used_code_offers_no_check_out(world, client, login, saturday):
@@ -211,7 +211,7 @@ def test_used_code_offers_no_check_out(world, client, login, saturday):
     client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
     later(seconds=5)
     html = client.get(f"/s/{token}").get_data(as_text=True)
-    assert "scan-form" not in html and 'data-code="token_reused"' in html
+    assert 'id="scan-form"' not in html and 'data-code="token_reused"' in html
     assert "现在不能签退" in html and "刷新" in html
 
 

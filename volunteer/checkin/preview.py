@@ -44,7 +44,7 @@ def scan_preview(
     open_s = open_session_of(student_id, now)
     action = "check_out" if open_s else "check_in"
     params = {"student_id": student_id, "site_id": site.id}
-    if parsed.kind == tokens.ROTATING:
+    if parsed.kind != tokens.POSTER:  # rotating and kiosk codes are used once per step
         params["step"] = parsed.step
     else:
         params["since"] = now - timedelta(seconds=rules.POSTER_REUSE_SECONDS)

@@ -59,6 +59,10 @@ ACTION_WORDS = {
     "ends_on_changed": _l("修改结束日期"),
     "lock_overridden": _l("结算后授权修改"),
     "stale": _l("签字后数据变更"),
+    "detected": _l("发现异常"),
+    "evidence_added": _l("补充异常证据"),
+    "resolved": _l("处理"),
+    "dismissed": _l("排除"),
 }
 ENTITY_WORDS = {
     "union": _l("工会"),
@@ -75,6 +79,9 @@ ENTITY_WORDS = {
     "report": _l("报表"),
     "certificate": _l("证明"),
     "kiosk": _l("签到平板"),
+    "anomaly": _l("异常"),
+    "followup": _l("帮扶跟进"),
+    "attestation": _l("签字确认"),
 }
 FIELD_WORDS = {
     "name": _l("名称"),
