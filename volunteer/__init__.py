@@ -23,6 +23,7 @@ FEATURES = (
     "checkin",
     "compliance",
     "reports",
+    "records",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -30,6 +31,7 @@ FEATURES = (
 REACTIONS = (
     "compliance",
     "reports",
+    "records",
 )
 MODEL_MODULES = (
     "unions",
@@ -41,6 +43,7 @@ MODEL_MODULES = (
     "checkin",
     "compliance",
     "reports",
+    "records",
 )
 
 

@@ -27,6 +27,9 @@ ENTITIES = (
     "report",
     "certificate",
     "kiosk",
+    "evaluation",
+    "record",
+    "export",
 )
 # Never written to the log, whatever a caller passes.
 SECRET_KEYS = {"password", "password_hash", "secret", "token", "token_hash", "id_number_cipher"}

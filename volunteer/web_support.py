@@ -32,12 +32,14 @@ NAV = {
         ("enterprises.my_enterprise", _l("本企业")),
         ("compliance.enterprise_students", _l("学生进度")),
         ("reports.enterprise_report_page", _l("月报")),
+        ("records.evaluations", _l("评价")),
     ],
     "student": [
         ("checkin.student_home", _l("我的服务")),
         ("compliance.my_progress", _l("本月进度")),
         ("agreements.my_agreements", _l("我的协议")),
         ("reports.my_certificates", _l("证明")),
+        ("records.my_record", _l("档案")),
     ],
 }
 STATUS_WORDS = {
@@ -67,6 +69,7 @@ FLAG_WORDS = {
     "adjusted": _l("已调整"),
     "auto_closed": _l("自动签退"),
     "manual": _l("手工录入"),
+    "uninsured": _l("未投保"),
 }
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from flask import Blueprint, jsonify, request
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from .. import clock
 from ..auth.scope import current_actor, get_or_404, managed_students, role_required
@@ -20,9 +20,22 @@ bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1")
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Hours = Annotated[int, Field(ge=0, le=240)]
+# Loose here; the exact limits per field live in rules.TERM_TEXTS.
+LongText = Annotated[str, StringConstraints(max_length=4000)]
 
 
-class AgreementBody(Body):
+class TermsBody(Body):
+    """The terms and insurance of R37; lengths are checked in rules.clean_terms."""
+
+    service_content: LongText | None = None
+    safety_measures: LongText | None = None
+    insurer: LongText | None = None
+    policy_number: LongText | None = None
+    insured_from: date | None = None
+    insured_to: date | None = None
+
+
+class AgreementBody(TermsBody):
     student_id: Id
     enterprise_id: Id
     kind: Literal["volunteer", "internship"] = "volunteer"
@@ -31,6 +44,10 @@ class AgreementBody(Body):
     monthly_hours: Hours | None = None
     allow_workdays: bool | None = None
     signed_on: date | None = None
+
+
+class AgreementPatch(TermsBody):
+    """A PATCH: only the fields sent change (model_fields_set)."""
 
 
 class TerminateBody(Body):
@@ -100,6 +117,21 @@ def list_agreements():
 @role_required("union_staff", "enterprise_staff", "student")
 def get_agreement(agreement_id: int):
     agreement: Agreement = services.get_readable(current_actor(), agreement_id)
+    return jsonify(agreement.to_dict())
+
+
+@bp.patch("/agreements/<int:agreement_id>")
+@documented(
+    "Change an agreement's terms and insurance (R37); only the fields sent change",
+    body=AgreementPatch,
+    responses={200: "Agreement", 400: "validation_error (insured_to before insured_from)"},
+)
+@role_required("union_staff", "enterprise_staff")
+def update_agreement(agreement_id: int):
+    services.get_readable(current_actor(), agreement_id)
+    data = parse_body(AgreementPatch)
+    changes = {name: getattr(data, name) for name in data.model_fields_set}
+    agreement = services.update_agreement(current_actor(), agreement_id, **changes)
     return jsonify(agreement.to_dict())
 
 

@@ -92,10 +92,15 @@ def create_agreement(
     allow_workdays: bool | None = None,
     signed_on: date | None = None,
     now: datetime | None = None,
+    **term_values: Any,
 ) -> Agreement:
-    """Create an agreement for a student in the actor's scope (a paper one with `signed_on`)."""
+    """Create an agreement for a student in the actor's scope (a paper one with `signed_on`);
+    `term_values` are the terms and insurance of R37 (rules.TERM_FIELDS)."""
     if actor.role != "union_staff":
         raise Forbidden()
+    unknown = set(term_values) - set(rules.TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown agreement fields: {sorted(unknown)}")
     now = now or clock.now()
     today = clock.to_local(now).date()
     student = scope.get_or_404(scope.managed_students(actor), Student, student_id)
@@ -103,6 +108,7 @@ def create_agreement(
     terms = rules.agreement_terms(kind, monthly_hours, allow_workdays)
     rules.validate_dates(starts_on, ends_on)
     _check_signed_on(signed_on, ends_on, today)
+    term_values = rules.clean_terms(term_values)
     # Lock what the checks read, student before enterprise everywhere (no deadlock cycle);
     # then re-read the capacity, which may have changed before the lock was ours.
     lock_rows(student, enterprise)
@@ -117,6 +123,7 @@ def create_agreement(
         created_by_id=actor.id,
         created_at=now,
         **terms,
+        **term_values,
     )
     db.session.add(agreement)
     db.session.flush()
@@ -224,6 +231,58 @@ def terminate_agreement(
     if overridden:
         db.session.flush()
         events.hours_changed.send(agreement.student_id, months=set(overridden), actor=actor)
+    commit_or_conflict()
+    return agreement
+
+
+EDITABLE_BY = {"union_staff", "enterprise_staff"}
+
+
+@race_safe
+def update_agreement(
+    actor: User, agreement_id: int, *, now: datetime | None = None, **changes: Any
+) -> Agreement:
+    """Change an agreement's terms and insurance (R37); audited with before and after; commits.
+
+    `changes` holds only the fields the caller sent (a PATCH); absent fields stay.
+    """
+    if actor.role not in EDITABLE_BY:
+        raise Forbidden()
+    unknown = set(changes) - set(rules.TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown agreement fields: {sorted(unknown)}")
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    agreement = get_readable(actor, agreement_id)
+    lock_rows(agreement)
+    db.session.refresh(agreement)
+    current = {field: getattr(agreement, field) for field in rules.TERM_FIELDS}
+    clean = rules.clean_terms(changes, current)
+    changed = {k: v for k, v in clean.items() if current[k] != v}
+    if not changed:
+        return agreement
+    before = agreement.to_dict(today)
+    for field, value in changed.items():
+        setattr(agreement, field, value)
+    after = agreement.to_dict(today)
+    keys = [k for k in after if after[k] != before[k]]
+    audit.record(
+        actor,
+        "updated",
+        "agreement",
+        agreement.id,
+        before={k: before[k] for k in keys},
+        after={k: after[k] for k in keys},
+        **_paths(agreement.student_id, agreement.enterprise_id),
+    )
+    db.session.flush()
+    events.agreement_changed.send(
+        agreement.id,
+        student_id=agreement.student_id,
+        enterprise_id=agreement.enterprise_id,
+        months=set(),
+        actor=actor,
+    )
     commit_or_conflict()
     return agreement
 

@@ -12,7 +12,15 @@ from ..dbtypes import JSONText, UTCDateTime
 from ..extensions import db
 
 SESSION_STATUSES = ("open", "pending", "confirmed", "rejected", "auto_closed")
-FLAGS = ("poster", "location_unverified", "location_outside", "adjusted", "auto_closed", "manual")
+FLAGS = (
+    "poster",
+    "location_unverified",
+    "location_outside",
+    "adjusted",
+    "auto_closed",
+    "manual",
+    "uninsured",
+)
 CORRECTION_STATUSES = ("open", "accepted", "declined")
 
 

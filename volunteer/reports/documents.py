@@ -37,6 +37,7 @@ FLAG_LABELS_ZH: dict[str, str] = {
     "adjusted": "已调整",
     "auto_closed": "自动签退",
     "manual": "手工录入",
+    "uninsured": "未投保",
 }
 FLAG_LABELS_EN: dict[str, str] = {
     "poster": "Poster code",
@@ -45,6 +46,7 @@ FLAG_LABELS_EN: dict[str, str] = {
     "adjusted": "Adjusted",
     "auto_closed": "Auto checked out",
     "manual": "Entered by hand",
+    "uninsured": "Uninsured",
 }
 CERTIFICATE_TITLES: dict[str, str] = {"volunteer": "志愿服务记录证明", "internship": "实习证明"}
 

@@ -36,6 +36,17 @@ class StudentBody(Body):
     union_code: Text100
     username: Username
     password: Password
+    volunteer_number: Text50 | None = None
+
+
+class StudentPatch(Body):
+    """The fields a PATCH may change; only those sent change (model_fields_set)."""
+
+    volunteer_number: Text50 | None = None
+    phone: PhoneText | None = None
+    university: Text100 | None = None
+    major: Text100 | None = None
+    home_city: Text50 | None = None
 
 
 @bp.post("/students")
@@ -92,6 +103,23 @@ def list_students():
 def get_student(student_id: int):
     actor = current_actor()
     student, user_id = services.get_student(actor, student_id)
+    return jsonify(services.student_dict(student, user_id, actor))
+
+
+@bp.patch("/students/<int:student_id>")
+@documented(
+    "Change a student's volunteer number, phone, university, major or home city; audited",
+    body=StudentPatch,
+    responses={200: "Student", 400: "validation_error naming the field"},
+)
+@role_required("union_staff")
+def update_student(student_id: int):
+    actor = current_actor()
+    services.get_managed(actor, student_id)
+    data = parse_body(StudentPatch)
+    changes = {name: getattr(data, name) for name in data.model_fields_set}
+    student = services.update_student(actor, student_id, **changes)
+    user_id = services.get_student(actor, student.id)[1]
     return jsonify(services.student_dict(student, user_id, actor))
 
 

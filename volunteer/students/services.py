@@ -63,6 +63,7 @@ def student_dict(student: Student, user_id: int | None, viewer: User | None = No
         "home_city": student.home_city,
         "union_code": student.union_code,
         "user_id": user_id,
+        "volunteer_number": student.volunteer_number,
     }
 
 
@@ -79,6 +80,7 @@ def audit_view(student: Student) -> dict[str, Any]:
         "home_city": student.home_city,
         "union_code": student.union_code,
         "family_hardship": student.family_hardship,
+        "volunteer_number": student.volunteer_number,
     }
 
 
@@ -261,6 +263,12 @@ def search_students(
         .offset((page - 1) * per_page)
     ).all()
     return StudentPage([(s, uid) for s, uid in rows], total or 0, page, per_page)
+
+
+def get_managed(actor: User, student_id: int) -> Student:
+    """Return a student the union officer manages (403 for other roles, 404 outside scope)."""
+    _require_union_staff(actor)
+    return scope.get_or_404(scope.managed_students(actor), Student, student_id)
 
 
 def get_student(actor: User, student_id: int) -> tuple[Student, int | None]:
