@@ -257,6 +257,15 @@ class CertificateDoc:
     contact: str
     verify_url: str
     status: str = "genuine"  # "genuine" | "superseded"
+    # The national fields of R39 (民发〔2015〕149号): identity, issuer, number, seal.
+    id_type: str = "居民身份证"
+    volunteer_number: str | None = None
+    number: str | None = None
+    leader_name: str | None = None
+    handler_name: str | None = None
+    seal_png: bytes | None = None
+    # An internship certificate carries the enterprises' evaluations (R38).
+    evaluations: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.kind not in CERTIFICATE_TITLES:
