@@ -270,6 +270,7 @@ ROUTES: dict[str, Access] = {
     "GET /certificates": only(S),
     "POST /certificates": only(S),
     "GET /certificates/<int:certificate_id>.pdf": obj(U, S),
+    "GET /verify": public(),
     "GET /verify/<code>": public(params={"code": "certificate_code"}),
     # --- API: accounts -------------------------------------------------------------------------------
     "POST /api/v1/tokens": public(),
