@@ -122,7 +122,7 @@ def test_import_reads_the_volunteer_number_column(login, world):
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
     student = db.session.scalars(select(Student).where(Student.name == "周同学")).one()
     assert student.volunteer_number == "A12345"
-    bad = csv.replace(b"A12345", "A-12".encode()).replace(b"zhou801", b"zhou802")
+    bad = csv.replace(b"A12345", b"A-12").replace(b"zhou801", b"zhou802")
     bad = bad.replace(valid_id_number(801).encode(), valid_id_number(802).encode())
     page = _text(
         client.post(
