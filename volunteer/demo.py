@@ -65,6 +65,7 @@ def _feature_modules():
         "volunteer.agreements.demo",
         "volunteer.checkin.demo",
         "volunteer.compliance.demo",
+        "volunteer.records.demo",  # before reports': its certificate carries the seal
         "volunteer.reports.demo",
     ):
         try:
