@@ -6,6 +6,7 @@ Seeded before reports' demo, so that its certificate carries the seal and the ne
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 from sqlalchemy import select
@@ -117,7 +118,8 @@ def _evaluation_and_records(staff: dict[str, User]) -> None:
     )
     last_month = add_months(clock.current_month(), -1)
     if enterprise_staff is not None:
-        try:
+        # The agreement may not reach last month (a fresh demo term): then no evaluation.
+        with contextlib.suppress(DomainError):
             services.evaluate(
                 enterprise_staff,
                 agreement.id,
@@ -125,8 +127,6 @@ def _evaluation_and_records(staff: dict[str, User]) -> None:
                 5,
                 "守时认真，能主动承担任务，与同事配合良好。",
             )
-        except DomainError:
-            pass
     actor = staff.get(demo.union_code) or staff.get("SX")
     today = clock.today()
     services.add_record(
