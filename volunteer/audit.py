@@ -27,6 +27,7 @@ ENTITIES = (
     "report",
     "certificate",
     "kiosk",
+    "attestation",
     "evaluation",
     "record",
     "export",

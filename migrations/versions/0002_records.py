@@ -1,7 +1,7 @@
 """records
 
 Revision ID: 0002_records
-Revises: 0001
+Revises: 0002_guards
 Create Date: 2026-12-03 15:31:42.214150
 
 """
@@ -13,7 +13,7 @@ import volunteer.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0002_records'
-down_revision = '0001'
+down_revision = '0002_guards'
 branch_labels = None
 depends_on = None
 

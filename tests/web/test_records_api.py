@@ -248,7 +248,9 @@ def test_put_union_profile(world, api):
     [entry] = audits("union", "profile_updated")
     assert entry.after["leader_name"] == "刘主席"
     assert api(world.tc_staff).put("/unions/XA/profile", json={}).status_code == 404
-    assert api(world.sx_staff).put("/unions/XA/profile", json={}).status_code == 200
+    assert api(world.sx_staff).put("/unions/XA/profile", json={"contact": "x"}).status_code == 200
+    empty = api(world.xa_staff).put("/unions/XA/profile", json={})
+    assert empty.status_code == 400 and empty.get_json()["error"]["code"] == "bad_request"
     assert api(world.ent_xa_staff).put("/unions/XA/profile", json={}).status_code == 403
     bad = api(world.xa_staff).put("/unions/XA/profile", json={"leader_name": "长" * 51})
     assert bad.status_code == 400 and "leader_name" in bad.get_json()["error"]["fields"]

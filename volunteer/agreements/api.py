@@ -11,9 +11,9 @@ from pydantic import Field, StringConstraints
 from .. import clock
 from ..auth.scope import current_actor, get_or_404, managed_students, role_required
 from ..errors import N_, ValidationError
-from ..jsonapi import Body, Reason, documented, paginated, parse_body
+from ..jsonapi import Body, Reason, documented, paginated, parse_body, sent_fields
 from ..students.models import Student
-from . import services, suggestions
+from . import changes, services, suggestions
 from .models import Agreement
 
 bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1")
@@ -22,6 +22,7 @@ Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Hours = Annotated[int, Field(ge=0, le=240)]
 # Loose here; the exact limits per field live in rules.TERM_TEXTS.
 LongText = Annotated[str, StringConstraints(max_length=4000)]
+OverrideReason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
 class TermsBody(Body):
@@ -44,15 +45,21 @@ class AgreementBody(TermsBody):
     monthly_hours: Hours | None = None
     allow_workdays: bool | None = None
     signed_on: date | None = None
+    # R29: a signed agreement reaching back into a closed month needs the union's reason.
+    override_reason: OverrideReason | None = None
 
 
 class AgreementPatch(TermsBody):
     """A PATCH: only the fields sent change (model_fields_set)."""
 
+    ends_on: date | None = None
+    override_reason: OverrideReason | None = None
+
 
 class TerminateBody(Body):
     reason: Reason
     effective_on: date
+    override_reason: OverrideReason | None = None
 
 
 def _id_arg(name: str) -> int | None:
@@ -120,21 +127,6 @@ def get_agreement(agreement_id: int):
     return jsonify(agreement.to_dict())
 
 
-@bp.patch("/agreements/<int:agreement_id>")
-@documented(
-    "Change an agreement's terms and insurance (R37); only the fields sent change",
-    body=AgreementPatch,
-    responses={200: "Agreement", 400: "validation_error (insured_to before insured_from)"},
-)
-@role_required("union_staff", "enterprise_staff")
-def update_agreement(agreement_id: int):
-    services.get_readable(current_actor(), agreement_id)
-    data = parse_body(AgreementPatch)
-    changes = {name: getattr(data, name) for name in data.model_fields_set}
-    agreement = services.update_agreement(current_actor(), agreement_id, **changes)
-    return jsonify(agreement.to_dict())
-
-
 @bp.post("/agreements/<int:agreement_id>/sign")
 @documented(
     "Sign as the student or the enterprise; in force once both have signed",
@@ -149,7 +141,8 @@ def sign(agreement_id: int):
 
 @bp.post("/agreements/<int:agreement_id>/terminate")
 @documented(
-    "Terminate early from effective_on (the first day no longer covered)",
+    "Terminate early from effective_on (the first day no longer covered); inside a closed "
+    "month only with the student's union's override_reason (the reason is not one)",
     body=TerminateBody,
     responses={200: "Agreement", 409: "invalid_state, month_closed"},
 )
@@ -157,9 +150,35 @@ def sign(agreement_id: int):
 def terminate(agreement_id: int):
     services.get_readable(current_actor(), agreement_id)
     data = parse_body(TerminateBody)
-    agreement = services.terminate_agreement(
-        current_actor(), agreement_id, data.reason, data.effective_on
+    agreement = changes.terminate_agreement(
+        current_actor(),
+        agreement_id,
+        data.reason,
+        data.effective_on,
+        override_reason=data.override_reason,
     )
+    return jsonify(agreement.to_dict())
+
+
+@bp.patch("/agreements/<int:agreement_id>")
+@documented(
+    "Change an agreement: its terms and insurance (R37; union or enterprise) and, for the "
+    "union only, ends_on (extend or shorten; R6 applies, and a change reaching a closed "
+    "month needs the student's union's override_reason, R29). Only the fields sent change",
+    body=AgreementPatch,
+    responses={
+        200: "Agreement",
+        400: "validation_error (e.g. insured_to before insured_from)",
+        403: "forbidden (ends_on from an enterprise)",
+        409: "agreement_overlap, capacity_full, invalid_state, month_closed, conflict",
+    },
+)
+@role_required("union_staff", "enterprise_staff")
+def change(agreement_id: int):
+    services.get_readable(current_actor(), agreement_id)
+    data = parse_body(AgreementPatch)
+    fields = sent_fields(data)
+    agreement = changes.change_agreement(current_actor(), agreement_id, **fields)
     return jsonify(agreement.to_dict())
 
 

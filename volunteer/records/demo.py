@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from .. import clock
-from ..agreements import services as agreements
+from ..agreements import changes
 from ..agreements.models import Agreement
 from ..auth.models import User
 from ..calendar.rules import add_months
@@ -85,7 +85,7 @@ def _terms(staff: dict[str, User]) -> Agreement | None:
                 "insured_to": agreement.ends_on,
             }
         try:
-            agreements.update_agreement(actor, agreement.id, **terms)
+            changes.update_terms(actor, agreement.id, **terms)
         except DomainError:
             continue
     if uninsured is not None:

@@ -12,7 +12,7 @@ from ..errors import DomainError, ValidationError
 from ..i18n import localize, month_name
 from ..reports.downloads import attachment
 from ..reports.rules import is_month_over
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import exports, services
 from .forms import EvaluationForm, RecordForm
 

@@ -10,7 +10,7 @@ from pydantic import StringConstraints
 from ..auth import services as auth_services
 from ..auth.scope import current_actor, get_or_404, role_required, unions
 from ..errors import N_, ValidationError
-from ..jsonapi import Body, Password, Text100, Username, documented, parse_body
+from ..jsonapi import Body, Password, Text100, Username, documented, parse_body, sent_fields
 from . import services
 from .models import Union
 
@@ -88,7 +88,7 @@ def put_profile(code: str):
     actor = current_actor()
     services.managed_union(actor, code)
     data = parse_body(ProfileBody)
-    changes = {name: getattr(data, name) for name in data.model_fields_set}
+    changes = sent_fields(data)
     if changes.get("require_insurance", False) is None:
         raise ValidationError.field("require_insurance", N_("应为 true 或 false。"))
     union = services.update_profile(actor, code, **changes)
