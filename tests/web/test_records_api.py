@@ -442,3 +442,24 @@ def test_bad_records_are_refused(world, api, frozen, body, field):
     assert resp.status_code == 400, resp.get_json()
     assert field in resp.get_json()["error"]["fields"]
     assert count(StudentRecord) == 0
+
+
+def test_one_patch_for_terms_and_end_date(world, api):
+    path = f"/agreements/{world.agr_xa.id}"
+    # The enterprise edits terms, never the end date.
+    resp = api(world.ent_xa_staff).patch(path, json={"ends_on": "2027-05-31", "insurer": "X"})
+    assert resp.status_code == 403
+    # A bad term refuses the whole PATCH: the end date does not move either.
+    resp = api(world.xa_staff).patch(
+        path,
+        json={"ends_on": "2027-05-31", "insured_from": "2027-01-01", "insured_to": "2026-01-01"},
+    )
+    assert resp.status_code == 400 and "insured_to" in resp.get_json()["error"]["fields"]
+    db.session.expire_all()
+    agreement = db.session.get(type(world.agr_xa), world.agr_xa.id)
+    assert str(agreement.ends_on) == "2027-06-30" and agreement.insurer is None
+    resp = api(world.xa_staff).patch(path, json={"ends_on": "2027-05-31", "insurer": "中国人寿"})
+    assert resp.status_code == 200, resp.get_json()
+    assert (resp.get_json()["ends_on"], resp.get_json()["insurer"]) == ("2027-05-31", "中国人寿")
+    actions = [e.action for e in audits("agreement")]
+    assert actions == ["ends_on_changed", "updated"]

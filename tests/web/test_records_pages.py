@@ -204,7 +204,7 @@ def test_dashboard_counts_uninsured_sessions(login, nov):
     from volunteer.compliance.pages import dashboard
 
     page = _text(login(nov.xa_staff).get("/compliance?month=2026-11"))
-    assert "未投保服务记录" in page and "flag=uninsured" in page
+    assert "未投保记录" in page and "flag=uninsured" in page
     assert dashboard(nov.xa_staff, "2026-11").uninsured_sessions == 1
     assert dashboard(nov.tc_staff, "2026-11").uninsured_sessions == 0
     assert dashboard(nov.xa_staff, "2026-10").uninsured_sessions == 0
