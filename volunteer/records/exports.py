@@ -3,7 +3,6 @@ student and enterprise, marked when exported and `changed` when its figures move
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,7 +23,7 @@ from ..reports.rules import is_month_over, service_content
 from ..students.models import Student
 from ..students.services import id_cipher
 from ..unions.models import Union
-from . import rules
+from . import export_sheet, rules
 from .models import ExportMark
 
 Key = tuple[int, int, str]  # (student_id, enterprise_id, month)
@@ -73,10 +72,12 @@ def _figures_stmt(where: ColumnElement[bool]):
             SessionMonth.student_id,
             SessionMonth.enterprise_id,
             SessionMonth.month,
-            func.sum(SessionMonth.minutes),
-            func.min(ServiceSession.check_in_at),
-            func.max(func.coalesce(ServiceSession.check_out_at, ServiceSession.check_in_at)),
-            func.max(Agreement.service_content),
+            func.sum(SessionMonth.minutes).label("minutes"),
+            func.min(ServiceSession.check_in_at).label("first_at"),
+            func.max(func.coalesce(ServiceSession.check_out_at, ServiceSession.check_in_at)).label(
+                "last_at"
+            ),
+            func.max(Agreement.service_content).label("content"),
         )
         .join(Agreement, Agreement.id == SessionMonth.agreement_id)
         .join(ServiceSession, ServiceSession.id == SessionMonth.session_id)
@@ -152,11 +153,11 @@ def month_rows(union: Union, month: str) -> list[ExportRow]:
     stmt = (
         _figures_stmt((SessionMonth.month == month) & SessionMonth.student_id.in_(in_union))
         .add_columns(
-            Student.name,
+            Student.name.label("student_name"),
             Student.volunteer_number,
             Student.id_number_cipher,
             Student.id_key_id,
-            Enterprise.name,
+            Enterprise.name.label("enterprise_name"),
             Enterprise.industry,
         )
         .join(Student, Student.id == SessionMonth.student_id)
@@ -171,85 +172,24 @@ def month_rows(union: Union, month: str) -> list[ExportRow]:
         )
     }
     rows = []
-    for (
-        sid,
-        eid,
-        _m,
-        minutes,
-        first_at,
-        last_at,
-        content,
-        name,
-        number,
-        cipher,
-        key,
-        ename,
-        industry,
-    ) in db.session.execute(stmt):  # noqa: E501
-        first = _clip(first_at, month, month_bounds(month)[0])
+    for r in db.session.execute(stmt):
+        first = _clip(r.first_at, month, month_bounds(month)[0])
         row = ExportRow(
-            student_id=sid,
-            enterprise_id=eid,
+            student_id=r.student_id,
+            enterprise_id=r.enterprise_id,
             month=month,
-            student_name=name,
-            volunteer_number=number,
-            service_content=content or service_content("volunteer", industry),
-            enterprise_name=ename,
-            minutes=int(minutes),
+            minutes=int(r.minutes),
             first_day=first,
-            last_day=_clip(last_at, month, first),
-            id_cipher=(cipher, key),
+            last_day=_clip(r.last_at, month, first),
+            service_content=r.content or service_content("volunteer", r.industry),
+            student_name=r.student_name,
+            volunteer_number=r.volunteer_number,
+            id_cipher=(r.id_number_cipher, r.id_key_id),
+            enterprise_name=r.enterprise_name,
         )
-        row.status = rules.row_status(row.figures, marks.get((sid, eid)))
+        row.status = rules.row_status(row.figures, marks.get((row.student_id, row.enterprise_id)))
         rows.append(row)
     return rows
-
-
-def _text_cell(ws, row: int, column: int, value: object) -> None:
-    # Every cell is written as text: a name beginning with "=" is never a formula (R33).
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        cell.number_format = "@"
-
-
-def render_sheet(union_name: str, rows: list[ExportRow], id_numbers: list[str]) -> bytes:
-    """Return the R40 workbook: the Chinese headers, then one line per row."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    ws = book.active
-    ws.title = "志愿服务记录"
-    for column, header in enumerate(rules.EXPORT_HEADERS, start=1):
-        _text_cell(ws, 1, column, header)
-        ws.cell(row=1, column=column).font = Font(bold=True)
-    for line, (row, id_number) in enumerate(zip(rows, id_numbers, strict=True), start=2):
-        values = (
-            row.student_name,
-            rules.ID_TYPE,
-            id_number,
-            row.volunteer_number or "",
-            row.service_content,
-            row.first_day.isoformat(),
-            row.last_day.isoformat(),
-            None,
-            row.enterprise_name,
-            union_name,
-            rules.ROW_STATUS_WORDS[row.status],
-        )
-        for column, value in enumerate(values, start=1):
-            _text_cell(ws, line, column, value)
-        hours = ws.cell(row=line, column=8, value=row.hours)
-        hours.number_format = "0.0"
-    for letter, width in zip(
-        "ABCDEFGHIJK", (10, 12, 22, 18, 30, 12, 12, 10, 28, 20, 8), strict=True
-    ):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def _mark_exported(union: Union, month: str, rows: list[ExportRow], now: datetime) -> None:
@@ -288,7 +228,7 @@ def download_export(actor: User, code: str, month: object, now: datetime | None 
     rows = month_rows(union, month)
     cipher = id_cipher()
     id_numbers = [cipher.decrypt(*row.id_cipher) for row in rows]  # type: ignore[misc]
-    data = render_sheet(union.name, rows, id_numbers)
+    data = export_sheet.render_sheet(union.name, rows, id_numbers)
     counts = {status: sum(r.status == status for r in rows) for status in rules.ROW_STATUS_WORDS}
     _mark_exported(union, month, rows, now)
     audit.record(

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from .. import clock
 from ..auth.scope import current_actor, role_required
-from ..calendar.rules import add_months
+from ..calendar.rules import add_months, parse_month
 from ..errors import DomainError, ValidationError
 from ..i18n import localize, month_name
 from ..reports.downloads import attachment
@@ -25,8 +25,6 @@ def _month_arg(*, over: bool = False) -> str:
     default = add_months(current, -1) if over else current
     raw = request.args.get("month") or default
     try:
-        from ..calendar.rules import parse_month
-
         month = parse_month(raw)
     except ValidationError:
         return default
