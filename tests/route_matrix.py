@@ -125,6 +125,8 @@ def device() -> Access:
 
 # Union officers of the whole province read partner enterprises' profiles (SPEC §3).
 PROVINCE = ("union_sibling",)
+# The matrix's job belongs to the "union" actor (xa_staff); to everyone else it does not exist.
+NOT_OWNER = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "union")}
 ROOT_ONLY = {"union": FORBIDDEN, "union_sibling": FORBIDDEN, "union_root": OK}
 
 ROUTES: dict[str, Access] = {
@@ -215,7 +217,7 @@ ROUTES: dict[str, Access] = {
     "GET /checkin/sessions/<int:session_id>/correction": obj(S),
     "POST /checkin/sessions/<int:session_id>/correction": obj(S),
     "GET /checkin/sessions/<int:session_id>": obj(U, E),
-    "POST /checkin/sessions/<int:session_id>/confirm": obj(E),
+    "POST /checkin/sessions/<int:session_id>/confirm": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/reject": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/adjust": obj(U, E),
     "GET /checkin/enterprise/sessions": only(E),
@@ -354,6 +356,17 @@ ROUTES: dict[str, Access] = {
     "POST /api/v1/students/<int:student_id>/certificates": obj(S, U),
     "GET /api/v1/certificates/<int:certificate_id>.pdf": obj(S, U),
     "GET /api/v1/certificates/verify/<code>": public(params={"code": "certificate_code"}),
+    # --- background jobs (R36): only the account that started one sees it ----------------
+    "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    # --- the anomaly queue (R42) ----------------------------------------------------------------
+    "GET /anomalies": only(U, E),
+    "GET /anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /anomalies/<int:anomaly_id>/resolve": obj(U, E),
+    "GET /api/v1/anomalies": only(U, E),
+    "GET /api/v1/anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /api/v1/anomalies/<int:anomaly_id>/resolve": obj(U, E),
 }
 
 # Routes that change the caller's own login state run last.

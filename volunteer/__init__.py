@@ -23,6 +23,8 @@ FEATURES = (
     "checkin",
     "compliance",
     "reports",
+    "jobs",
+    "anomalies",
     "records",
     "web",
 )
@@ -33,6 +35,7 @@ REACTIONS = (
     "compliance",
     "reports",
     "periods",
+    "anomalies",
     "records",
 )
 MODEL_MODULES = (
@@ -46,6 +49,8 @@ MODEL_MODULES = (
     "checkin",
     "compliance",
     "reports",
+    "jobs",
+    "anomalies",
     "records",
 )
 
@@ -75,6 +80,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A Redis that does not answer costs a second, not a hung request, before the
+        # limiter falls back to memory.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
+    config_module.check_production_secrets(app.config, app.debug)
     os.makedirs(app.instance_path, exist_ok=True)
     if os.environ.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
@@ -82,6 +94,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     connect_receivers()
+    from .jobs.services import use_app_factory
+
+    use_app_factory(create_app)
 
     from . import errors_http
     from .web import security, templating

@@ -28,6 +28,7 @@ ENTITIES = (
     "certificate",
     "kiosk",
     "attestation",
+    "anomaly",
     "evaluation",
     "record",
     "export",

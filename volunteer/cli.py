@@ -67,6 +67,8 @@ FEATURE_COMMANDS = (
     "volunteer.enterprises.commands",
     "volunteer.reports.commands",
     "volunteer.compliance.commands",
+    "volunteer.jobs.commands",
+    "volunteer.anomalies.commands",
 )
 
 

@@ -12,24 +12,41 @@ ENV_KEYS = {
     "ID_ENCRYPTION_KEY": "ID_ENCRYPTION_KEY",
     "ID_ENCRYPTION_OLD_KEYS": "ID_ENCRYPTION_OLD_KEYS",
     "BASE_URL": "BASE_URL",
+    "VOLUNTEER_ENV": "VOLUNTEER_ENV",
     "TIMEZONE": "TIMEZONE",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "RATELIMIT_KEY_PREFIX": "RATELIMIT_KEY_PREFIX",
     "LOGIN_LIMIT": "LOGIN_LIMIT",
+    "LOGIN_USER_LIMIT": "LOGIN_USER_LIMIT",
+    "LOGIN_ADDRESS_LIMIT": "LOGIN_ADDRESS_LIMIT",
     "API_TOKEN_HOURS": "API_TOKEN_HOURS",
     "SCAN_GRACE_SECONDS": "SCAN_GRACE_SECONDS",
+    "OFFLINE_SCAN_HOURS": "OFFLINE_SCAN_HOURS",
     "MAX_SESSION_HOURS": "MAX_SESSION_HOURS",
     "DAILY_CAP_HOURS": "DAILY_CAP_HOURS",
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "CERTIFICATE_CONTACT": "CERTIFICATE_CONTACT",
     "PASSWORD_HASH_METHOD": "PASSWORD_HASH_METHOD",
+    "JOB_QUEUE_URL": "JOB_QUEUE_URL",
+    "JOB_QUEUE_NAME": "JOB_QUEUE_NAME",
+    "JOB_TIMEOUT": "JOB_TIMEOUT",
+    "IMPORT_SYNC_SECONDS": "IMPORT_SYNC_SECONDS",
+    "IMPORT_SYNC_ROWS": "IMPORT_SYNC_ROWS",
+    "IMPORT_SYNC_HASHES": "IMPORT_SYNC_HASHES",
 }
 INT_KEYS = {
     "LOGIN_LIMIT",
+    "LOGIN_USER_LIMIT",
+    "LOGIN_ADDRESS_LIMIT",
     "API_TOKEN_HOURS",
     "SCAN_GRACE_SECONDS",
+    "OFFLINE_SCAN_HOURS",
     "MAX_SESSION_HOURS",
     "DAILY_CAP_HOURS",
+    "JOB_TIMEOUT",
+    "IMPORT_SYNC_SECONDS",
+    "IMPORT_SYNC_ROWS",
+    "IMPORT_SYNC_HASHES",
 }
 BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
@@ -46,8 +63,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ID_ENCRYPTION_KEY": DEV_ID_KEY,
         "ID_ENCRYPTION_OLD_KEYS": "",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BASE_URL": "http://127.0.0.1:5000",
+        # Logged statements and errors never carry the values bound to them (R33).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Unset: links in QR codes and certificates use the address a page was served from.
+        "BASE_URL": "",
+        # "development" (make run) allows the development keys below; anything else refuses.
+        "VOLUNTEER_ENV": "production",
         "TIMEZONE": "Asia/Shanghai",
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
@@ -56,10 +77,17 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Redis unreachable: each process counts in its own memory (and logs a warning)
+        # instead of failing the request (R31).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Failed logins in 15 minutes: per username + address, per username, per address.
         "LOGIN_LIMIT": 10,
+        "LOGIN_USER_LIMIT": 50,
+        "LOGIN_ADDRESS_LIMIT": 100,
         "SCAN_LIMIT": "30/minute",
         "API_TOKEN_HOURS": 720,
         "SCAN_GRACE_SECONDS": 180,
+        "OFFLINE_SCAN_HOURS": 24,
         "MAX_SESSION_HOURS": 12,
         "DAILY_CAP_HOURS": 8,
         "PASSWORD_HASH_METHOD": "scrypt",
@@ -72,6 +100,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CERTIFICATE_CONTACT": "",
         "PER_PAGE_DEFAULT": 50,
         "PER_PAGE_MAX": 500,
+        # Background jobs (R36): unset runs them inline; redis://… puts them on RQ.
+        "JOB_QUEUE_URL": "",
+        "JOB_QUEUE_NAME": "volunteer",
+        "JOB_TIMEOUT": 3600,
+        # A class list is imported within the request when its password hashing fits in
+        # IMPORT_SYNC_SECONDS (or IMPORT_SYNC_HASHES distinct passwords, when set) and it has
+        # at most IMPORT_SYNC_ROWS rows; a larger one is a job (or, without a queue, a 400).
+        "IMPORT_SYNC_SECONDS": 4,
+        "IMPORT_SYNC_ROWS": 2000,
+        "IMPORT_SYNC_HASHES": 0,
     }
 
 
@@ -102,3 +140,25 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def development_keys_in_use(config: dict[str, Any]) -> list[str]:
+    """Return the names of the secrets still at their development values (or empty)."""
+    return [
+        key
+        for key, dev in (("SECRET_KEY", DEV_SECRET_KEY), ("ID_ENCRYPTION_KEY", DEV_ID_KEY))
+        if not config.get(key) or config.get(key) == dev
+    ]
+
+
+def check_production_secrets(config: dict[str, Any], debug: bool) -> None:
+    """Refuse to start outside development and tests with the development secrets (R33)."""
+    if config.get("TESTING") or debug or config.get("VOLUNTEER_ENV") == "development":
+        return
+    keys = development_keys_in_use(config)
+    if keys:
+        raise RuntimeError(
+            f"Refusing to start: {' and '.join(keys)} still the development value. Set "
+            f"{' and '.join(keys)} in the environment (see README, Configuration), or "
+            "VOLUNTEER_ENV=development on a development machine."
+        )

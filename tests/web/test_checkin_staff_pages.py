@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.checkin_support import code, later, poster, scan
+from volunteer import clock
+from volunteer.checkin import tokens
 from volunteer.checkin.models import Correction, Kiosk, ServiceSession
 from volunteer.extensions import db
 
@@ -258,7 +260,11 @@ def test_kiosk_lifecycle(world, client, login, app, frozen):
     data = tablet.get("/kiosk/code.json").get_json()
     assert {"token", "url", "svg", "present", "expires_at"} <= set(data)
     assert data["url"].endswith("/s/" + data["token"]) and data["present"] == 0
-    assert data["token"] == code(world.site_xa)
+    # the kiosk shows codes sealed with its own key (R41: it can derive them offline)
+    step = tokens.step_at(clock.now())
+    key = tokens.kiosk_key(world.site_xa.secret, kiosk.id)
+    assert data["token"] == tokens.make_kiosk_token(world.site_xa.id, kiosk.id, key, step)
+    assert tokens.encode_key(key) in screen
     # the kiosk can show codes and nothing else (the test app context keeps one `g` for
     # every client, so drop the staff's cached login first)
     from flask import g
@@ -273,7 +279,8 @@ def test_kiosk_lifecycle(world, client, login, app, frozen):
     bearer = api_client.post(
         "/api/v1/tokens", json={"username": "stu_xa", "password": PASSWORD}
     ).get_json()
-    scan(Api(api_client, bearer["token"]), world.site_xa, token=data["token"])
+    resp = scan(Api(api_client, bearer["token"]), world.site_xa, token=data["token"])
+    assert resp.status_code == 201, resp.get_json()
     data = tablet.get("/kiosk/code.json").get_json()
     assert data["present"] == 1 and "王小明" not in str(data)
     # revoked: the next poll is refused, the screen says so
@@ -284,6 +291,12 @@ def test_kiosk_lifecycle(world, client, login, app, frozen):
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "kiosk_revoked"
     resp = tablet.get("/kiosk")
     assert resp.status_code == 403 and "此平板已被停用" in resp.get_data(as_text=True)
+    # and its codes, derived offline from its key, are refused from now on
+    later(minutes=1)
+    step = tokens.step_at(clock.now())
+    revoked = tokens.make_kiosk_token(world.site_xa.id, kiosk.id, key, step)
+    resp = scan(Api(api_client, bearer["token"]), world.site_xa, "check_out", token=revoked)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "token_invalid"
 
 
 def test_unknown_device_and_bad_links(world, app):

@@ -62,13 +62,15 @@ def bulk_confirm():
 
 
 @bp.post("/checkin/sessions/<int:session_id>/confirm")
-@role_required("enterprise_staff")
+@role_required("enterprise_staff", "union_staff")
 def confirm_one(session_id: int):
     ActionForm().validate_on_submit()
+    # Union staff confirm only in a closed or attested month, and their reason is required.
+    reason = request.form.get("reason") if current_actor().role == "union_staff" else None
     try:
-        services.confirm_session(current_actor(), session_id)
+        services.confirm_session(current_actor(), session_id, reason)
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             raise
         flash(localize(exc.message), "error")
     else:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING
 
+from ..spreadsheets import workbook_bytes
 from . import rules
 
 if TYPE_CHECKING:
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def _text_cell(ws, row: int, column: int, value: object) -> None:
-    # Every cell is written as text: a name beginning with "=" is never a formula (R33).
+    # Text cells stay text in Excel too (an ID number is not a number to round).
     cell = ws.cell(row=row, column=column, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
@@ -53,6 +53,4 @@ def render_sheet(union_name: str, rows: list[ExportRow], id_numbers: list[str]) 
     ):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)  # the one writer: no cell is ever a formula (R33)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 
 from .. import audit, clock
@@ -19,6 +18,7 @@ from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
 from ..unions.services import seal_png, union_path
+from ..urls import external_url
 from .certificate_fields import contact_line
 from .certificate_pdf import certificate_pdf
 from .certificates import certificate_student, refresh_status
@@ -76,7 +76,7 @@ def _readable_certificate(actor: User, certificate_id: object) -> Certificate:
 
 def verify_url(code: str) -> str:
     """Return the public verification address a certificate's QR code encodes."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{code}"
+    return external_url(f"/verify/{code}")
 
 
 def status_of(certificate: Certificate) -> str:

@@ -14,6 +14,7 @@ from .. import audit, clock
 from ..agreements.models import Agreement
 from ..auth import scope
 from ..auth.models import User
+from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_bounds
 from ..checkin.models import ServiceSession, SessionMonth
 from ..enterprises.models import Enterprise, Site
@@ -257,8 +258,6 @@ def issue_for(
         },
         union_path=union_path(student.union_code),
     )
-    from ..auth.services import commit_or_conflict
-
     commit_or_conflict()
     return certificate
 

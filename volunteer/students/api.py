@@ -19,7 +19,7 @@ from ..jsonapi import (
     parse_body,
     sent_fields,
 )
-from . import services
+from . import import_jobs, services
 from .serialize import student_dict
 
 bp = Blueprint("students_api", __name__, url_prefix="/api/v1")
@@ -147,7 +147,11 @@ def reveal_id_number(student_id: int):
 @documented(
     "Import students from .xlsx or .csv (all or nothing)",
     multipart=True,
-    responses={201: "{created: N}", 400: "import_invalid with rows"},
+    responses={
+        201: "{created: N}",
+        202: "{job: Job}: a large file, imported in the background",
+        400: "import_invalid with rows; import_too_large without a job queue",
+    },
 )
 @role_required("union_staff")
 def import_students():
@@ -155,5 +159,7 @@ def import_students():
     if upload is None or not upload.filename:
         raise ValidationError.field("file", N_("请上传文件（表单字段 file）。"))
     filename = upload.filename[-MAX_UPLOAD_NAME:]
-    created = services.import_students(current_actor(), filename, upload.read())
-    return jsonify({"created": len(created)}), 201
+    outcome = import_jobs.import_or_enqueue(current_actor(), filename, upload.read())
+    if outcome.job is not None:
+        return jsonify({"job": outcome.job.to_dict()}), 202
+    return jsonify({"created": outcome.created}), 201

@@ -422,6 +422,8 @@ def template_xlsx() -> bytes:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
+    from ..spreadsheets import workbook_bytes
+
     book = Workbook()
     sheet = book.active
     sheet.title = "学生名单"
@@ -442,9 +444,7 @@ def template_xlsx() -> bytes:
     sheet.row_dimensions[1].height = 22
     sheet.freeze_panes = "A2"
     _help_sheet(book.create_sheet("说明"))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def _help_sheet(sheet: Any) -> None:

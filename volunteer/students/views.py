@@ -20,7 +20,7 @@ from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError, ValidationError
 from ..ui.form_errors import attach_errors
-from . import importing, services
+from . import import_jobs, importing, services
 from .forms import AidForm, EditStudentForm, ImportForm, NewStudentForm, StudentForm
 
 bp = Blueprint("students", __name__)
@@ -176,15 +176,17 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            created = services.import_students(
+            outcome = import_jobs.import_or_enqueue(
                 current_actor(), (upload.filename or "")[-255:], upload.read()
             )
         except ValidationError as exc:
-            if exc.code != "import_invalid":
+            if exc.code not in ("import_invalid", "import_too_large"):
                 raise
             problems = exc
         else:
-            flash(_("导入成功：共登记 %(n)s 名学生。", n=len(created)), "success")
+            if outcome.job is not None:  # a large list: its page shows the progress
+                return redirect(url_for("jobs.job_page", job_id=outcome.job.id))
+            flash(_("导入成功：共登记 %(n)s 名学生。", n=outcome.created), "success")
             return redirect(url_for("students.import_page"))
     return render_template(
         "students/import.html",
