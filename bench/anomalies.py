@@ -6,7 +6,8 @@
 The seeded province has no coordinates and no scan log, which would leave two detectors
 idle; `--prepare` (default on) first gives every site coordinates in Shaanxi and adds a
 scan-log row with a location verdict for every session of the last 40 days (1 in 20
-outside the radius), so every detector reads real volumes. Each window (35 days, the
+outside the radius, and every scan of 1 student in 40: those are found, so the queueing
+and its audit are timed too), so every detector reads real volumes. Each window (35 days, the
 nightly default, and a whole year) runs twice: the second run finds nothing new
 (idempotence) and shows the cost of a night with nothing to add.
 """
@@ -34,8 +35,9 @@ PREPARE = [
                                   user_agent, location_verdict, distance_m, session_id)
        SELECT s.check_in_at, s.student_id, s.site_id, 'check_in', 'checked_in', 'rotating',
               'bench-anomalies',
-              CASE WHEN s.id % 20 = 0 THEN 'location_outside' ELSE 'location_inside' END,
-              CASE WHEN s.id % 20 = 0 THEN 2500 ELSE 40 END, s.id
+              CASE WHEN s.id % 20 = 0 OR s.student_id % 40 = 0
+                   THEN 'location_outside' ELSE 'location_inside' END,
+              CASE WHEN s.id % 20 = 0 OR s.student_id % 40 = 0 THEN 2500 ELSE 40 END, s.id
        FROM service_sessions s
        WHERE s.check_in_at > now() - interval '40 days'""",
     "DELETE FROM anomaly_students",

@@ -23,6 +23,8 @@ FEATURES = (
     "checkin",
     "compliance",
     "reports",
+    "notifications",
+    "followups",
     "jobs",
     "anomalies",
     "records",
@@ -35,6 +37,8 @@ REACTIONS = (
     "compliance",
     "reports",
     "periods",
+    "notifications",
+    "followups",
     "anomalies",
     "records",
 )
@@ -49,6 +53,8 @@ MODEL_MODULES = (
     "checkin",
     "compliance",
     "reports",
+    "notifications",
+    "followups",
     "jobs",
     "anomalies",
     "records",
@@ -99,11 +105,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     use_app_factory(create_app)
 
     from . import errors_http
-    from .web import security, templating
+    from .web import outbox, security, templating
 
     errors_http.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    outbox.init_app(app)
 
     from . import cli
 

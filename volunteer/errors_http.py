@@ -39,8 +39,11 @@ def _json(status: int, code: str, message: str, **extra):
     return jsonify(body), status
 
 
-def _page(status: int, code: str, message: str):
-    return render_template("errors/error.html", status=status, code=code, message=message), status
+def _page(status: int, code: str, message: str, retry_after: int | None = None):
+    page = render_template(
+        "errors/error.html", status=status, code=code, message=message, retry_after=retry_after
+    )
+    return page, status
 
 
 def handle_domain_error(exc: DomainError):

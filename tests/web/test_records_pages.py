@@ -170,20 +170,21 @@ def test_student_record_page_for_union_and_student(login, nov, client):
 
     services.evaluate(nov.ent_xa_staff, nov.agr_xa.id, "2026-11", 5, "表现优秀")
     staff = login(nov.xa_staff)
-    page = _text(staff.get(f"/students/{nov.stu_xa.id}/record"))
+    page = _text(staff.get(f"/students/{nov.stu_xa.id}/volunteer-record"))
     assert "王小明 的志愿服务档案" in page and "表现优秀" in page
     resp = staff.post(
-        f"/students/{nov.stu_xa.id}/record",
+        f"/students/{nov.stu_xa.id}/volunteer-record",
         data={"kind": "award", "title": "优秀志愿者", "on": "2026-11-30", "issuer": "西安市总工会"},
     )
     assert resp.status_code == 302
     assert db.session.scalars(select(StudentRecord)).one().title == "优秀志愿者"
     bad = staff.post(
-        f"/students/{nov.stu_xa.id}/record", data={"kind": "award", "title": "", "on": "2026-11-30"}
+        f"/students/{nov.stu_xa.id}/volunteer-record",
+        data={"kind": "award", "title": "", "on": "2026-11-30"},
     )
     assert bad.status_code == 400
     assert len(db.session.scalars(select(StudentRecord)).all()) == 1
-    assert login(nov.tc_staff).get(f"/students/{nov.stu_xa.id}/record").status_code == 404
+    assert login(nov.tc_staff).get(f"/students/{nov.stu_xa.id}/volunteer-record").status_code == 404
     mine = _text(login(nov.stu_xa_user).get("/my/record"))
     assert "优秀志愿者" in mine and "表现优秀" in mine and "实习时长" in mine
     assert "记录培训或表彰" not in mine

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import valid_credit_code, valid_id_number
+from tests.student_data import numeral
 from tests.web.test_agreements_concurrency import _post_all
 from tests.web.test_agreements_concurrency import server as server  # noqa: F401
 
@@ -14,7 +15,7 @@ RACERS = 10
 
 def _student(i: int, *, username: str | None = None, id_number: str | None = None) -> dict:
     return {
-        "name": f"学生{i}",
+        "name": f"学生{numeral(i)}",
         "id_number": id_number or valid_id_number(700 + i),
         "phone": f"1380000{i:04d}",
         "university": "西北大学",

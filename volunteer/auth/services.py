@@ -92,6 +92,12 @@ def _set_password(user: User, password: str, *, initial: bool) -> None:
     user.password_changed_at = clock.now()
 
 
+def set_initial_password(user: User, password: str) -> None:
+    """Give an account a new initial password (changed at next login); no commit."""
+    check_policy(password, user.username)
+    _set_password(user, password, initial=True)
+
+
 def change_password(actor: User, old_password: str, new_password: str) -> None:
     """Change one's own password; revokes tokens and other sessions; commits."""
     if not verify_password(actor.password_hash, old_password):

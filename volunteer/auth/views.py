@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
@@ -46,8 +46,11 @@ def login():
             form.password.errors.append(localize(exc.message))
         else:
             login_user(user)
+            session.pop("login_for_site", None)
             return redirect(safe_next(form.next.data) or url_for("web.home"))
-    return render_template("auth/login.html", form=form)
+    # Reached from a scan page: say which site the login is for.
+    for_site = session.get("login_for_site") if (form.next.data or "").startswith("/s/") else None
+    return render_template("auth/login.html", form=form, for_site=for_site)
 
 
 @bp.post("/logout")

@@ -10,11 +10,16 @@ from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..i18n import localize
 from ..ui.form_errors import attach_errors
+from ..ui.nav_counts import register_nav_counter
 from . import listings, services
 from .blueprint import bp
 from .filters import STATUS_CHOICES, filtered_sessions, session_filters
 from .forms import ActionForm, AdjustForm, DecisionForm, ManualForm, ReasonForm, aware, local_input
 from .models import FLAGS
+
+# The navigation shows how much waits behind these pages.
+register_nav_counter("checkin.enterprise_sessions", listings.pending_count)
+register_nav_counter("checkin.correction_inbox", listings.open_corrections_count)
 
 
 @bp.get("/checkin/enterprise/sessions")

@@ -170,13 +170,18 @@ def kiosk_screen():
         state = "revoked" if kiosk is not None else "unknown"
         return render_template("checkin/kiosk_off.html", state=state), 403
     data = services.kiosk_display(kiosk)
-    return render_template(
-        "checkin/kiosk.html",
-        data=data,
-        kiosk=kiosk,
-        offline=kiosks.offline_key(kiosk),
-        poll_url=url_for("checkin.kiosk_code"),
+    response = make_response(
+        render_template(
+            "checkin/kiosk.html",
+            data=data,
+            kiosk=kiosk,
+            offline=kiosks.offline_key(kiosk),
+            poll_url=url_for("checkin.kiosk_code"),
+        )
     )
+    # The page carries the kiosk's own key (R41): never kept in a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/kiosk/code.json")

@@ -8,6 +8,8 @@ from datetime import datetime
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
+from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import select
 
 from .. import audit, clock
@@ -38,13 +40,18 @@ def qr_svg(data: str) -> str:
     qr.make(fit=True)
     svg = qr.make_image().to_string(encoding="unicode")
     # Drop the fixed millimetre size so the viewBox scales to whatever CSS gives it.
-    head, _, rest = svg.partition(">")
+    head, _sep, rest = svg.partition(">")
     for attr in ('width="', 'height="'):
         start = head.find(attr)
         if start != -1:
             end = head.index('"', start + len(attr))
             head = head[:start] + head[end + 1 :]
-    return head.replace("<svg ", '<svg role="img" shape-rendering="crispEdges" ') + ">" + rest
+    label = escape(_("二维码"))
+    return (
+        head.replace("<svg ", f'<svg role="img" aria-label="{label}" shape-rendering="crispEdges" ')
+        + ">"
+        + rest
+    )
 
 
 def rotating_code(site: Site, now: datetime | None = None, kiosk_id: int | None = None) -> dict:

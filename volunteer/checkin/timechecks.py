@@ -41,10 +41,22 @@ def check_times(
     )
     if exclude_id is not None:
         stmt = stmt.where(ServiceSession.id != exclude_id)
-    clash = db.session.scalar(stmt.limit(1))
-    if clash is not None:
-        reason = N_("与该学生的另一条服务记录（编号 %(id)s）时间重叠。", id=clash)
-        raise ValidationError(reason, fields={"check_in_at": [reason], "check_out_at": [reason]})
+    clash_id = db.session.scalar(stmt.limit(1))
+    if clash_id is not None:
+        # Said as the clashing session's times, with its id for the page's link: a person
+        # recognises 11-28 09:00–12:00, not a record number.
+        clash = db.session.get(ServiceSession, clash_id)
+        end = clock.to_local(clash.check_out_at).strftime("%H:%M") if clash.check_out_at else "…"
+        reason = N_(
+            "与该学生 %(start)s–%(end)s 的另一条服务记录时间重叠。",
+            start=clock.to_local(clash.check_in_at).strftime("%m-%d %H:%M"),
+            end=end,
+        )
+        raise ValidationError(
+            reason,
+            fields={"check_in_at": [reason], "check_out_at": [reason]},
+            extra={"overlapping_session_id": clash.id},
+        )
     return check_in_at, check_out_at  # type: ignore[return-value]
 
 

@@ -33,6 +33,7 @@ from . import (  # noqa: F401 (app_views and the staff pages register their rout
 from .blueprint import bp
 from .filters import month_arg
 from .forms import CorrectionForm, ScanForm, aware, local_input
+from .preview import scan_preview
 from .scan_limits import scan_limits
 
 PENDING_KEY = "pending_scans"
@@ -120,10 +121,12 @@ def _refusal_page(token: str, code: str, message: str, status: int, open_session
     ), status
 
 
-def _gate(token: str):
+def _gate(token: str, site: Site | None = None):
     """Send a visitor through login (and a first password change) back to this page."""
     actor = current_actor()
     if actor is None:
+        if site is not None:  # the login page says what logging in is for
+            session["login_for_site"] = site.name
         return redirect(url_for("auth.login", next=url_for("checkin.scan", token=token)))
     if actor.must_change_password:
         return redirect(url_for("auth.change_password", next=url_for("checkin.scan", token=token)))
@@ -143,11 +146,12 @@ def scan(token: str):
     except DomainError as exc:
         return _refusal_page(token, exc.code, exc.message, exc.status)
     _remember(token, now)
-    gate = _gate(token)
+    gate = _gate(token, site)
     if gate is not None:
         return gate
-    open_s = services.open_session_of(current_actor().student_id, now)
-    form = ScanForm(action="check_out" if open_s else "check_in", nonce=secrets.token_urlsafe(16))
+    preview = scan_preview(current_actor().student_id, site, _parsed, now)
+    open_s = preview.open_session
+    form = ScanForm(action=preview.action, nonce=secrets.token_urlsafe(16))
     elsewhere = open_s is not None and open_s.site_id != site.id
     open_site = listings.site_by_id(open_s.site_id) if elsewhere else None
     return render_template(
@@ -157,6 +161,7 @@ def scan(token: str):
         form=form,
         open_session=open_s,
         open_site=open_site,
+        preview=preview,
     )
 
 

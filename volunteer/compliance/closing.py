@@ -4,13 +4,13 @@ keeping stored figures true when an authorised change reaches a closed month."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
@@ -52,6 +52,7 @@ class CloseState:
     would_miss: int = 0
     met: int = 0
     missed: int = 0
+    pending_rows: list[MonthRow] = field(default_factory=list)  # students, most pending first
 
     @property
     def is_closed(self) -> bool:
@@ -106,6 +107,9 @@ def close_state(
         state.pending_minutes += row.pending_minutes
         state.pending_students += row.pending_minutes > 0
         state.would_miss += row.status == "awaiting_confirmation"
+        if row.pending_minutes > 0:
+            state.pending_rows.append(row)
+    state.pending_rows.sort(key=lambda r: (-r.pending_minutes, r.student_name))
     return state
 
 
@@ -156,6 +160,8 @@ def close_month(
         row = MonthClose(union_code=union.code, month=month)
         db.session.add(row)
     row.closed_at, row.closed_by_id = now, actor.id
+    db.session.flush()
+    events.month_closed.send(union.code, month=month, actor=actor)
     lost = sum(r.pending_minutes for r in fresh)
     audit.record(
         actor,

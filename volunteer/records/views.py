@@ -92,13 +92,13 @@ def _render_record(student_id: int, form: RecordForm | None = None, status: int 
     return render_template("records/student_record.html", page=page, form=form), status
 
 
-@bp.get("/students/<int:student_id>/record")
+@bp.get("/students/<int:student_id>/volunteer-record")
 @role_required("union_staff")
 def student_record(student_id: int):
     return _render_record(student_id)
 
 
-@bp.post("/students/<int:student_id>/record")
+@bp.post("/students/<int:student_id>/volunteer-record")
 @role_required("union_staff")
 def add_record(student_id: int):
     services.record_page(current_actor(), student_id)  # 404 before reading the form

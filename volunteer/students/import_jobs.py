@@ -33,6 +33,7 @@ class ImportOutcome:
 
     created: int | None = None
     job: Job | None = None
+    students: list[Any] | None = None  # those created now, for the one-time list of logins
 
 
 def hash_seconds() -> float:
@@ -81,7 +82,8 @@ def import_or_enqueue(actor: User, filename: str, data: bytes) -> ImportOutcome:
     unions = bulk_import.allowed_unions(actor, None)
     records = bulk_import.check_upload(filename, data, unions, services.id_cipher())
     if fits_in_request(records):
-        return ImportOutcome(created=len(services.write_import(actor, filename, records, unions)))
+        students = services.write_import(actor, filename, records, unions)
+        return ImportOutcome(created=len(students), students=students)
     if not has_queue():
         raise _too_large(records)
     db.session.rollback()  # nothing written: end the checks' transaction before queueing

@@ -75,7 +75,7 @@ COLUMNS: tuple[Column, ...] = (
            N_("全国志愿服务信息系统中的志愿者编号：字母和数字，最多32位，可不填。"),
            "61010320240001"),
     Column("union_code", "工会代码", ("所属工会代码", "工会编码"), True, 14,
-           N_("登记该学生的工会代码，须在您的管辖范围内。"), "SX-XA-01"),
+           N_("登记该学生的工会代码，须在您的管辖范围内。"), "XA"),
     Column("username", "用户名", ("登录名", "账号", "登录账号"), True, 16,
            N_("学生登录用的用户名：3–64位字母、数字或 _ . - @。"), "zhangsan2024"),
     Column("password", "初始密码", ("密码",), True, 14,
@@ -415,6 +415,10 @@ def _duplicates(record: dict[str, Any], first_row: dict[str, dict[str, int]]) ->
             yield {"row": row_number, "field": field, "message": message}
 
 
+TEMPLATE_TEXT_ROWS = 500  # rows of the template pre-formatted as text
+TEXT_FIELDS = ("id_number", "phone")  # digits Excel would otherwise turn into numbers
+
+
 def template_xlsx() -> bytes:
     """Return the import template: sheet 学生名单 to fill in, sheet 说明 with help and an example."""
     from openpyxl import Workbook
@@ -439,8 +443,12 @@ def template_xlsx() -> bytes:
         cell.comment = Comment(("必填。" if column.required else "选填。") + column.note, "工会")
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = column.width
-        # Text format keeps Excel from turning ID numbers and phones into numbers.
+        # Text format keeps Excel from turning ID numbers and phones into numbers: set on
+        # the column and on the rows people fill in (Excel reads the cells' own format).
         sheet.column_dimensions[letter].number_format = "@"
+        if column.field in TEXT_FIELDS:
+            for row in range(2, TEMPLATE_TEXT_ROWS + 2):
+                sheet.cell(row=row, column=index).number_format = "@"
     sheet.row_dimensions[1].height = 22
     sheet.freeze_panes = "A2"
     _help_sheet(book.create_sheet("说明"))

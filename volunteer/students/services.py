@@ -186,13 +186,18 @@ class StudentPage:
 
 
 def _search_filter(q: str) -> Any:
-    """Filter for a search text: part of a name or phone, or a whole ID number."""
+    """Filter for a search text: part of a name or phone, the last digits or the whole of
+    an ID number."""
     if len(q) > MAX_QUERY_CHARS:
         raise ValidationError.field("q", N_("搜索内容不能超过%(n)s个字", n=MAX_QUERY_CHARS))
     conditions = [Student.name.contains(q, autoescape=True)]
     digits = q.replace(" ", "")
     if digits.isascii() and digits.isdigit():
         conditions.append(Student.phone.contains(digits, autoescape=True))
+    tail = digits.upper()
+    if 1 <= len(tail) <= 4 and all(ch.isdigit() or ch == "X" for ch in tail):
+        # The last four characters stay readable in the masked number: searchable as such.
+        conditions.append(Student.id_number_masked.endswith(tail, autoescape=True))
     if len(digits) == 18:
         # A whole ID number is found through its keyed hash; parts of one cannot be.
         conditions.append(Student.id_number_hash.in_(id_cipher().lookup_hashes(digits)))

@@ -1,7 +1,7 @@
 """records
 
-Revision ID: 0005_records
-Revises: 0004_integrity
+Revision ID: 0006_records
+Revises: 0005_loop
 Create Date: 2026-12-03 15:31:42.214150
 
 """
@@ -12,8 +12,8 @@ import volunteer.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_records'
-down_revision = '0004_integrity'
+revision = '0006_records'
+down_revision = '0005_loop'
 branch_labels = None
 depends_on = None
 
