@@ -129,6 +129,10 @@ PROVINCE = ("union_sibling",)
 NOT_OWNER = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "union")}
 ROOT_ONLY = {"union": FORBIDDEN, "union_sibling": FORBIDDEN, "union_root": OK}
 
+# A notification is its recipient's (stu_xa's) alone: every other account gets 404.
+RECIPIENT = "only the notification's recipient"
+RECIPIENT_ONLY = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "student")}
+
 ROUTES: dict[str, Access] = {
     # --- pages: accounts, home, static ---------------------------------------------------
     "GET /": public(expect={"anon": LOGIN}, why="home: strangers go to the login page"),
@@ -336,10 +340,37 @@ ROUTES: dict[str, Access] = {
     "POST /api/v1/students/<int:student_id>/certificates": obj(S, U),
     "GET /api/v1/certificates/<int:certificate_id>.pdf": obj(S, U),
     "GET /api/v1/certificates/verify/<code>": public(params={"code": "certificate_code"}),
+    # --- notifications (R34): one's own inbox; the delivery log for staff ------------------------
+    "GET /notifications": anyone(),
+    "POST /notifications/<int:notification_id>/open": anyone(expect=RECIPIENT_ONLY, why=RECIPIENT),
+    "POST /notifications/read-all": anyone(),
+    "GET /notifications/preferences": anyone(),
+    "POST /notifications/preferences": anyone(),
+    "GET /notifications/deliveries": only(U, E),
+    "GET /api/v1/notifications": anyone(),
+    "POST /api/v1/notifications/<int:notification_id>/read": anyone(
+        expect=RECIPIENT_ONLY, why=RECIPIENT
+    ),
+    "POST /api/v1/notifications/read-all": anyone(),
+    # --- follow-up cases (R35): the student's union subtree ------------------------------------
+    "GET /followups": only(U),
+    "GET /followups/<int:case_id>": obj(U),
+    "POST /followups/<int:case_id>": obj(U),
+    "GET /api/v1/followups": only(U),
+    "GET /api/v1/followups/<int:case_id>": obj(U),
+    "POST /api/v1/followups/<int:case_id>/notes": obj(U),
+    "POST /api/v1/followups/<int:case_id>/assign": obj(U),
+    "POST /api/v1/followups/<int:case_id>/resolve": obj(U),
     # --- background jobs (R36): only the account that started one sees it ----------------
     "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
     "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /jobs/<job_id>/file": anyone(
+        expect={**NOT_OWNER, "union": NOT_FOUND}, why="owner only; the matrix's job made no file"
+    ),
+    "GET /api/v1/jobs/<job_id>/file": anyone(
+        expect={**NOT_OWNER, "union": NOT_FOUND}, why="owner only; the matrix's job made no file"
+    ),
     # --- the anomaly queue (R42) ----------------------------------------------------------------
     "GET /anomalies": only(U, E),
     "GET /anomalies/<int:anomaly_id>": obj(U, E),

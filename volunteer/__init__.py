@@ -23,6 +23,8 @@ FEATURES = (
     "checkin",
     "compliance",
     "reports",
+    "notifications",
+    "followups",
     "jobs",
     "anomalies",
     "web",
@@ -34,6 +36,8 @@ REACTIONS = (
     "compliance",
     "reports",
     "periods",
+    "notifications",
+    "followups",
     "anomalies",
 )
 MODEL_MODULES = (
@@ -47,6 +51,8 @@ MODEL_MODULES = (
     "checkin",
     "compliance",
     "reports",
+    "notifications",
+    "followups",
     "jobs",
     "anomalies",
 )
@@ -96,11 +102,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     use_app_factory(create_app)
 
     from . import errors_http
-    from .web import security, templating
+    from .web import outbox, security, templating
 
     errors_http.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    outbox.init_app(app)
 
     from . import cli
 

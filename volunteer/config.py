@@ -27,12 +27,26 @@ ENV_KEYS = {
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "CERTIFICATE_CONTACT": "CERTIFICATE_CONTACT",
     "PASSWORD_HASH_METHOD": "PASSWORD_HASH_METHOD",
+    "CONFIRM_REMINDER_DAYS": "CONFIRM_REMINDER_DAYS",
+    "NOTIFY_DAILY_CAP": "NOTIFY_DAILY_CAP",
+    "MAIL_SERVER": "MAIL_SERVER",
+    "MAIL_PORT": "MAIL_PORT",
+    "MAIL_USERNAME": "MAIL_USERNAME",
+    "MAIL_PASSWORD": "MAIL_PASSWORD",
+    "MAIL_USE_TLS": "MAIL_USE_TLS",
+    "MAIL_FROM": "MAIL_FROM",
+    "SMS_PROVIDER": "SMS_PROVIDER",
+    "SMS_HTTP_URL": "SMS_HTTP_URL",
+    "SMS_HTTP_TEMPLATE": "SMS_HTTP_TEMPLATE",
+    "SMS_HTTP_TOKEN": "SMS_HTTP_TOKEN",
+    "SMS_SIGNATURE": "SMS_SIGNATURE",
     "JOB_QUEUE_URL": "JOB_QUEUE_URL",
     "JOB_QUEUE_NAME": "JOB_QUEUE_NAME",
     "JOB_TIMEOUT": "JOB_TIMEOUT",
     "IMPORT_SYNC_SECONDS": "IMPORT_SYNC_SECONDS",
     "IMPORT_SYNC_ROWS": "IMPORT_SYNC_ROWS",
     "IMPORT_SYNC_HASHES": "IMPORT_SYNC_HASHES",
+    "EXPORT_SYNC_STUDENTS": "EXPORT_SYNC_STUDENTS",
 }
 INT_KEYS = {
     "LOGIN_LIMIT",
@@ -43,12 +57,16 @@ INT_KEYS = {
     "OFFLINE_SCAN_HOURS",
     "MAX_SESSION_HOURS",
     "DAILY_CAP_HOURS",
+    "CONFIRM_REMINDER_DAYS",
+    "NOTIFY_DAILY_CAP",
+    "MAIL_PORT",
     "JOB_TIMEOUT",
     "IMPORT_SYNC_SECONDS",
     "IMPORT_SYNC_ROWS",
     "IMPORT_SYNC_HASHES",
+    "EXPORT_SYNC_STUDENTS",
 }
-BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MAIL_USE_TLS"}
 
 # Development-only fallbacks: `make run` works with nothing set; production sets both.
 DEV_SECRET_KEY = "dev-secret-change-me"
@@ -100,6 +118,20 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CERTIFICATE_CONTACT": "",
         "PER_PAGE_DEFAULT": 50,
         "PER_PAGE_MAX": 500,
+        # Notifications (R34): reminders, and delivery by email (SMTP) and SMS.
+        "CONFIRM_REMINDER_DAYS": 3,
+        "NOTIFY_DAILY_CAP": 5,
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_USE_TLS": False,
+        "MAIL_FROM": "noreply@localhost",
+        "SMS_PROVIDER": "log",
+        "SMS_HTTP_URL": "",
+        "SMS_HTTP_TEMPLATE": '{"phone": "{phone}", "text": "{text}"}',
+        "SMS_HTTP_TOKEN": "",
+        "SMS_SIGNATURE": "金秋助学",
         # Background jobs (R36): unset runs them inline; redis://… puts them on RQ.
         "JOB_QUEUE_URL": "",
         "JOB_QUEUE_NAME": "volunteer",
@@ -110,6 +142,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "IMPORT_SYNC_SECONDS": 4,
         "IMPORT_SYNC_ROWS": 2000,
         "IMPORT_SYNC_HASHES": 0,
+        # Dashboard lists over more students than this are built by a worker (with a queue).
+        "EXPORT_SYNC_STUDENTS": 10000,
     }
 
 

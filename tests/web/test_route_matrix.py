@@ -164,12 +164,31 @@ def matrix_world(app, world, frozen, make_user, api):
     db.session.commit()
     calendar = api(w.sx_staff).put("/calendar/2026-12-05", json={"kind": "work", "name": "调休"})
     assert calendar.status_code == 200, calendar.get_json()
+    from volunteer.followups.models import FollowUp
+    from volunteer.notifications.services import Message, notify_and_commit
+
+    notify_and_commit([Message(w.stu_xa_user.id, "correction_decided", {"outcome": "accepted"})])
+    from volunteer.notifications.models import Notification
+
+    notification_id = db.session.scalar(db.select(Notification.id))
+    case = FollowUp(
+        student_id=w.stu_xa.id,
+        union_code="XA",
+        month="2026-10",
+        status="open",
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    db.session.add(case)
+    db.session.commit()
     from volunteer.database import ping
     from volunteer.jobs import enqueue
 
     job = enqueue("sample", ping, owner=w.xa_staff)
     objects = Objects(
         w,
+        notification_id=notification_id,
+        case_id=case.id,
         job_id=job.id,
         user_id=clerk.id,
         session_id=session["id"],

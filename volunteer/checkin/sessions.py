@@ -188,6 +188,7 @@ def auto_close_if_stale(s: ServiceSession, now: datetime, hours: float) -> bool:
     s.updated_at = now
     sync_months(s)
     record_change(None, "auto_closed", s, before)
+    db.session.flush()
     events.session_auto_closed.send(s.id, student_id=s.student_id, enterprise_id=s.enterprise_id)
     return True
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
@@ -160,6 +160,8 @@ def close_month(
         row = MonthClose(union_code=union.code, month=month)
         db.session.add(row)
     row.closed_at, row.closed_by_id = now, actor.id
+    db.session.flush()
+    events.month_closed.send(union.code, month=month, actor=actor)
     lost = sum(r.pending_minutes for r in fresh)
     audit.record(
         actor,

@@ -24,7 +24,7 @@ from ..i18n import current_language, localize
 from ..ui.chart import compliance_chart_svg
 from ..ui.form_errors import attach_errors
 from ..unions.services import list_unions
-from . import services
+from . import export_jobs, services
 from .forms import CloseForm, ExemptionForm, ReopenForm, RevokeExemptionForm
 from .student_record import month_sessions, serves_every_day
 
@@ -133,9 +133,12 @@ def students():
 @role_required("union_staff", "enterprise_staff")
 def export():
     filters = _filters()
-    name, data = services.export_list(
+    made = export_jobs.export_or_enqueue(
         current_actor(), request.args.get("month"), request.args.get("list", "students"), **filters
     )
+    if not isinstance(made, tuple):  # a province-wide list: built in the background
+        return redirect(url_for("jobs.job_page", job_id=made.id))
+    name, data = made
     from io import BytesIO
 
     return send_file(

@@ -4,6 +4,6 @@ Other features start work with `enqueue` (see services.py) and report progress f
 inside the job with `report_progress`.
 """
 
-from .services import enqueue, has_queue, report_progress
+from .services import FileResult, enqueue, has_queue, report_progress
 
-__all__ = ["enqueue", "has_queue", "report_progress"]
+__all__ = ["FileResult", "enqueue", "has_queue", "report_progress"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..dbtypes import JSONText, UTCDateTime
 from ..extensions import db
@@ -30,6 +30,10 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A file the job made (an export): kept with the job, since the worker that made it and
+    # the app server that hands it out need not share a disk. Loaded only when downloaded.
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary()))
 
     @property
     def is_finished(self) -> bool:

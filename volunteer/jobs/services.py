@@ -11,6 +11,9 @@ How another feature runs work in the background::
 
     job = enqueue("delivery", send_delivery, delivery.id, owner=None)
 
+A job that makes a file returns `FileResult(name, data, result)`: the file is kept with the
+job and its page offers the download.
+
 `enqueue` commits the session (the Job row must exist before a worker can see it), so
 call it after your use case has committed. Without `JOB_QUEUE_URL` the function runs at
 once, inside the caller's request or command, and the returned Job is already finished.
@@ -18,12 +21,14 @@ once, inside the caller's request or command, and the returned Job is already fi
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import importlib
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -42,6 +47,15 @@ _running: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "volunteer_job", default=None
 )
 _worker_app: Flask | None = None
+
+
+@dataclass
+class FileResult:
+    """What a job returns when it made a file: its name, its bytes and the JSON result."""
+
+    name: str
+    data: bytes
+    result: dict[str, Any] = field(default_factory=dict)
 
 
 def has_queue() -> bool:
@@ -73,6 +87,8 @@ def enqueue(
         execute(job.id, target, list(args), kwargs, inline=True)
         db.session.refresh(job)
         return job
+    from rq import Callback
+
     try:
         _queue().enqueue(
             execute,
@@ -81,6 +97,7 @@ def enqueue(
             list(args),
             kwargs,
             job_id=job.id,
+            on_failure=Callback(on_worker_failure),
             job_timeout=current_app.config["JOB_TIMEOUT"],
             result_ttl=3600,
             failure_ttl=86400,
@@ -148,18 +165,35 @@ def execute(
     job_id: str, target: str, args: list[Any], kwargs: dict[str, Any], inline: bool = False
 ) -> Any:
     """Run a recorded job (the function RQ calls); the app is built once per worker process."""
-    if has_app_context():
+    if inline:
         return _execute(job_id, target, args, kwargs, inline)
+    with _worker_context():
+        try:
+            return _execute(job_id, target, args, kwargs, inline)
+        finally:
+            # The next job starts a fresh transaction (the session's objects are weakly held).
+            db.session.rollback()
+
+
+def _worker_context() -> Any:
+    """Return the app context a worker runs jobs in (`flask worker` already has one)."""
+    if has_app_context():
+        return contextlib.nullcontext()
     global _worker_app
     if _worker_app is None:
         if _app_factory is None:
             raise RuntimeError("jobs run under `flask worker` (create_app names the factory)")
         _worker_app = _app_factory()
-    with _worker_app.app_context():
-        try:
-            return _execute(job_id, target, args, kwargs, inline)
-        finally:
-            db.session.remove()
+    return _worker_app.app_context()
+
+
+def on_worker_failure(rq_job: Any, connection: Any, *exc_info: Any) -> None:
+    """RQ's failure callback (a timeout, a killed worker): the Job row says failed too."""
+    with _worker_context():
+        db.session.rollback()
+        job = db.session.get(Job, rq_job.id)
+        if job is not None and not job.is_finished:
+            _finish(job.id, "failed", error=N_("任务执行出错，请稍后重试或联系管理员。"))
 
 
 def _resolve(target: str) -> Callable[..., Any]:
@@ -189,6 +223,10 @@ def _execute(
         log_unexpected(log, f"job {job_id} ({target}) failed", exc)
         _finish(job_id, "failed", error=N_("任务执行出错，请稍后重试或联系管理员。"))
     else:
+        if isinstance(result, FileResult):
+            job = db.session.get(Job, job_id)
+            job.file_name, job.file_data = result.name[:200], result.data
+            result = {**result.result, "file_name": job.file_name}
         _finish(job_id, "done", result=result)
     finally:
         _running.reset(token)
@@ -207,6 +245,27 @@ def _finish(job_id: str, status: str, *, result: Any = None, error: str | None =
     job.progress = 1.0 if status == "done" else job.progress
     job.finished_at = clock.now()
     db.session.commit()
+
+
+FILE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+    "zip": "application/zip",
+}
+
+
+def file_mimetype(name: str) -> str:
+    """Return the content type of a job's file by its extension."""
+    return FILE_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+
+
+def job_file(actor: Any, job_id: str) -> tuple[str, bytes]:
+    """Return the name and bytes of the file a finished job of the actor's own made."""
+    job = get_job(actor, job_id)
+    if job.status != "done" or job.file_data is None:
+        raise NotFound()
+    return job.file_name or "download", job.file_data
 
 
 def get_job(actor: Any, job_id: str) -> Job:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..agreements.models import Agreement
 from ..auth import scope
 from ..auth.models import User
@@ -96,11 +96,17 @@ def refresh_status(certificates: Sequence[Certificate], now: datetime | None = N
     now = now or clock.now()
     fingerprints = _fingerprints(current)
     changed = 0
+    superseded: list[Certificate] = []
     for certificate in current:
         if fingerprints[certificate.id] != certificate.fingerprint:
             certificate.superseded_at = now
             certificate.superseded_reason = SUPERSEDED_REASON
             changed += 1
+            superseded.append(certificate)
+    if superseded:
+        db.session.flush()
+    for certificate in superseded:
+        events.certificate_superseded.send(certificate.id, student_id=certificate.student_id)
     return changed
 
 

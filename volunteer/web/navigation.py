@@ -13,6 +13,7 @@ from ..ui.nav_counts import nav_count
 NAV = {
     "union_staff": [
         ("compliance.dashboard", _l("合规看板")),
+        ("followups.index", _l("帮扶跟进")),
         ("students.index", lazy_pgettext("many", "学生")),
         ("enterprises.index", _l("爱心企业")),
         ("agreements.index", _l("协议")),
