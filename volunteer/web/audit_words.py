@@ -47,6 +47,9 @@ ACTION_WORDS = {
     "assigned": _l("指派"),
     "noted": _l("添加跟进记录"),
     "preferences_changed": _l("修改通知设置"),
+    "profile_updated": _l("修改工会资料"),
+    "seal_replaced": _l("更换印章"),
+    "seal_uploaded": _l("上传印章"),
 }
 ENTITY_WORDS = {
     "union": _l("工会"),
@@ -68,6 +71,19 @@ ENTITY_WORDS = {
     "attestation": _l("签字确认"),
 }
 FIELD_WORDS = {
+    "leader_name": _l("负责人"),
+    "contact": _l("联系方式"),
+    "require_insurance": _l("要求投保"),
+    "seal_bytes": _l("印章大小（字节）"),
+    "width": _l("宽（像素）"),
+    "height": _l("高（像素）"),
+    "volunteer_number": _l("志愿者编号"),
+    "service_content": _l("服务内容"),
+    "safety_measures": _l("安全保障"),
+    "insurer": _l("保险公司"),
+    "policy_number": _l("保单号"),
+    "insured_from": _l("保险起始日期"),
+    "insured_to": _l("保险截止日期"),
     "email": _l("邮箱"),
     "opt_out": _l("不发短信或邮件的通知"),
     "assignee_id": _l("负责人"),
