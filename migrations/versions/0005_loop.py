@@ -1,7 +1,7 @@
 """Notifications, delivery outbox and opt-outs (R34); follow-up cases (R35); users.email
 
 Revision ID: 0005_loop
-Revises: 0004_integrity
+Revises: 0005_edges
 Create Date: 2026-12-03 15:33:40.251892
 
 """
@@ -13,7 +13,7 @@ import volunteer.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0005_loop'
-down_revision = '0004_integrity'
+down_revision = '0005_edges'
 branch_labels = None
 depends_on = None
 
