@@ -222,7 +222,7 @@ def _value(key: str, value: Any, names: _Names) -> str:  # noqa: PLR0911 - one c
     if isinstance(value, bool):
         return str(_l("是") if value else _l("否"))
     if key in MINUTE_FIELDS and isinstance(value, int):
-        return str(_l("%(h)s 小时", h=f"{value / 60:.1f}"))
+        return str(_l("%(h)s 小时", h=format(value / 60, ".1f")))
     if key == "student_id":
         return names.students.get(value, "—")
     if key == "enterprise_id":

@@ -44,6 +44,9 @@ ACTION_WORDS = {
     "evidence_added": _l("补充异常证据"),
     "resolved": _l("处理"),
     "dismissed": _l("排除"),
+    "assigned": _l("指派"),
+    "noted": _l("添加跟进记录"),
+    "preferences_changed": _l("修改通知设置"),
 }
 ENTITY_WORDS = {
     "union": _l("工会"),
@@ -65,6 +68,9 @@ ENTITY_WORDS = {
     "attestation": _l("签字确认"),
 }
 FIELD_WORDS = {
+    "email": _l("邮箱"),
+    "opt_out": _l("不发短信或邮件的通知"),
+    "assignee_id": _l("负责人"),
     "name": _l("名称"),
     "username": _l("用户名"),
     "role": _l("角色"),
