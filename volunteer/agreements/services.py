@@ -79,6 +79,17 @@ def _check_places(student: Student, enterprise: Enterprise, start: date, end: da
         )
 
 
+def _send_changed(agreement: Agreement, actor: User | None) -> None:
+    months = months_between(month_of(agreement.starts_on), month_of(agreement.ends_on))
+    events.agreement_changed.send(
+        agreement.id,
+        student_id=agreement.student_id,
+        enterprise_id=agreement.enterprise_id,
+        months=set(months),
+        actor=actor,
+    )
+
+
 @race_safe
 def create_agreement(
     actor: User,
@@ -120,6 +131,7 @@ def create_agreement(
     )
     db.session.add(agreement)
     db.session.flush()
+    _send_changed(agreement, actor)
     audit.record(
         actor,
         "created",
@@ -156,6 +168,8 @@ def sign_agreement(actor: User, agreement_id: int, now: datetime | None = None) 
         raise Conflict("invalid_state", N_("协议期限已过，不能再签署。"))
     before = agreement.to_dict(today)
     setattr(agreement, column, now)
+    db.session.flush()
+    _send_changed(agreement, actor)
     audit.record(
         actor,
         "signed",
@@ -221,9 +235,10 @@ def terminate_agreement(
         after=agreement.to_dict(today),
         **_paths(agreement.student_id, agreement.enterprise_id),
     )
+    db.session.flush()
     if overridden:
-        db.session.flush()
         events.hours_changed.send(agreement.student_id, months=set(overridden), actor=actor)
+    _send_changed(agreement, actor)
     commit_or_conflict()
     return agreement
 

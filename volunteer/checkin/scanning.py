@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Exists, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, events
 from ..auth.models import User
 from ..enterprises.models import Enterprise, Site
 from ..errors import DomainError, Forbidden, ValidationError
@@ -342,6 +342,14 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
         )
     sessions.record_change(actor, result, s, before, paths)
     db.session.flush()
+    events.scan_recorded.send(
+        s.id,
+        student_id=student_id,
+        enterprise_id=s.enterprise_id,
+        action=action,
+        device_id=None,
+        at=now,
+    )
     return ScanResult(status, body)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import month_bounds, parse_month
@@ -182,6 +182,8 @@ def auto_close_if_stale(s: ServiceSession, now: datetime, hours: float) -> bool:
     s.updated_at = now
     sync_months(s)
     record_change(None, "auto_closed", s, before)
+    db.session.flush()
+    events.session_auto_closed.send(s.id, student_id=s.student_id, enterprise_id=s.enterprise_id)
     return True
 
 

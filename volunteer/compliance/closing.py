@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
@@ -155,6 +155,8 @@ def close_month(
         row = MonthClose(union_code=union.code, month=month)
         db.session.add(row)
     row.closed_at, row.closed_by_id = now, actor.id
+    db.session.flush()
+    events.month_closed.send(union.code, month=month, actor=actor)
     lost = sum(r.pending_minutes for r in fresh)
     audit.record(
         actor,
@@ -197,6 +199,8 @@ def reopen_month(
     row.closed_at, row.reopened_at, row.reopen_reason = None, now, reason
     db.session.flush()
     _drop_unlocked_figures(union, month)
+    db.session.flush()
+    events.month_reopened.send(union.code, month=month, actor=actor)
     audit.record(
         actor,
         "reopened",

@@ -103,7 +103,7 @@ def create_exemption(
     after = exemption_dict(exemption)
     if overriding:
         after["override_reason"] = override_reason
-        events.hours_changed.send(student.id, months={month}, actor=actor)
+    events.hours_changed.send(student.id, months={month}, actor=actor)
     audit.record(
         actor,
         "created",
@@ -130,12 +130,11 @@ def revoke_exemption(
     override_reason = _text(override_reason, "override_reason", required=False)
     if exemption.revoked_at is not None:
         raise Conflict("invalid_state", N_("该免除已撤销。"))
-    overriding = _ensure_open(actor, exemption.student_id, exemption.month, override_reason)
+    _ensure_open(actor, exemption.student_id, exemption.month, override_reason)
     before = exemption_dict(exemption)
     exemption.revoked_at = now or clock.now()
     db.session.flush()
-    if overriding:
-        events.hours_changed.send(exemption.student_id, months={exemption.month}, actor=actor)
+    events.hours_changed.send(exemption.student_id, months={exemption.month}, actor=actor)
     code = db.session.scalar(select(Student.union_code).where(Student.id == exemption.student_id))
     audit.record(
         actor,
