@@ -541,9 +541,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n(done in {result['elapsed_s']} s; raw figures in {out})")
 
 
+# Engineers sharing a box give their bench databases a prefix of their own (BENCH_DB_PREFIX).
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench_")
+
+
 def db_name(students: int) -> str:
     """Return the bench database name for a province size."""
-    return f"bench_{students // 1000}k" if students % 1000 == 0 else f"bench_{students}"
+    return f"{DB_PREFIX}{students // 1000}k" if students % 1000 == 0 else f"{DB_PREFIX}{students}"
 
 
 if __name__ == "__main__":
