@@ -126,8 +126,13 @@ def _url(app, kind: str, target) -> str | None:
         return url_for(endpoint, **values)
 
 
-def measure_province(meta: dict, repeat: int = 3, profile: bool = True, only: str = "") -> dict:
-    """Time every request of `_requests` against one province; return label → figures."""
+def measure_province(
+    meta: dict, repeat: int = 3, profile: bool = True, only: str = "", before: bool = True
+) -> dict:
+    """Time every request of `_requests` against one province; return label → figures.
+    With `before`, each request is also timed with COMPLIANCE_READ_MODEL off (the live
+    computation of every student's month, as before the read model) in the same run:
+    figures["before"]."""
     from volunteer.extensions import db
 
     app = _app(meta)
@@ -148,7 +153,15 @@ def measure_province(meta: dict, repeat: int = 3, profile: bool = True, only: st
             continue
         api, browser, bearer = clients[who]
         client, headers = (api, bearer) if kind == "api" else (browser, {})
+        old = None
+        if before:
+            app.config["COMPLIANCE_READ_MODEL"] = False
+            old = _measure(client, url, headers, counting, repeat)
+            app.config["COMPLIANCE_READ_MODEL"] = True
+            print(f"  {name:<10} {label + ' (before)':<44} {_fmt(old)}")
         out[label] = fig = _measure(client, url, headers, counting, repeat)
+        if old is not None:
+            fig["before"] = old
         _keep_statements(counting, name, label)
         if profile and fig.get("median_s", 0) > PROFILE_OVER_S:
             fig["profile"] = _profile(client, url, headers, name, label)
@@ -254,6 +267,33 @@ def markdown_table(scale: dict) -> list[str]:
     return lines + [""]
 
 
+def before_after_table(scale: dict) -> list[str]:
+    """Return Markdown lines: before (live computation) and after (read model) per size."""
+    lines = [
+        "### Before / after the read model (same run, same database)",
+        "",
+        "Each cell: median wall ms / SQL statements, before → after.",
+        "",
+        "| request | " + " | ".join(f"{int(n):,} students" for n in sorted(scale, key=int)) + " |",
+        "|---|" + "---:|" * len(scale),
+    ]
+    labels = list(next(iter(scale.values())))
+    for label in labels:
+        cells = []
+        for n in sorted(scale, key=int):
+            fig = scale[n].get(label, {})
+            old = fig.get("before", {})
+            if "median_s" in fig and "median_s" in old:
+                cells.append(
+                    f"{old['median_s'] * 1000:.0f} / {old['statements']} → "
+                    f"**{fig['median_s'] * 1000:.0f}** / {fig['statements']}"
+                )
+            else:
+                cells.append("—")
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    return lines + [""]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -262,10 +302,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--only", default="", help="measure the requests whose label contains this")
+    parser.add_argument("--no-before", action="store_true", help="skip the live computation")
     args = parser.parse_args(argv)
     meta = json.loads(seeding.sidecar_path(seeding.pg_url(args.db)).read_text())
-    result = measure_province(meta, repeat=args.repeat, profile=not args.no_profile, only=args.only)
-    print("\n".join(markdown_table({meta["plan"]["students"]: result})))
+    result = measure_province(
+        meta,
+        repeat=args.repeat,
+        profile=not args.no_profile,
+        only=args.only,
+        before=not args.no_before,
+    )
+    sizes = {meta["plan"]["students"]: result}
+    print("\n".join(markdown_table(sizes) + before_after_table(sizes)))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ FEATURES = (
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
 # receivers run: stored figures are refreshed before certificates are checked against them.
 REACTIONS = (
+    "agreements",
     "compliance",
     "reports",
+    "periods",
 )
 MODEL_MODULES = (
     "unions",
@@ -38,6 +40,7 @@ MODEL_MODULES = (
     "enterprises",
     "agreements",
     "calendar",
+    "periods",
     "checkin",
     "compliance",
     "reports",
@@ -77,11 +80,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     connect_receivers()
 
-    from . import errors_http, security, web_support
+    from . import errors_http
+    from .web import security, templating
 
     errors_http.init_app(app)
     security.init_app(app)
-    web_support.init_app(app)
+    templating.init_app(app)
 
     from . import cli
 

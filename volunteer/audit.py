@@ -27,6 +27,7 @@ ENTITIES = (
     "report",
     "certificate",
     "kiosk",
+    "attestation",
 )
 # Never written to the log, whatever a caller passes.
 SECRET_KEYS = {"password", "password_hash", "secret", "token", "token_hash", "id_number_cipher"}

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
+from .errors import N_, Conflict
 from .extensions import db
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def configure_engine(app: Flask) -> None:
@@ -81,3 +87,17 @@ def plain_rows(stmt: Any) -> list[tuple]:
         return result.cursor.fetchall()
     finally:
         result.close()
+
+
+def race_safe(fn: F) -> F:
+    """Turn a lost race (deadlock, lock timeout, busy database) into 409 conflict."""
+
+    @wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except OperationalError as exc:
+            db.session.rollback()
+            raise Conflict("conflict", N_("操作与其他请求同时发生，请重试。")) from exc
+
+    return wrapped  # type: ignore[return-value]

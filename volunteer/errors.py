@@ -41,6 +41,7 @@ class DomainError(Exception):
         fields: dict[str, list[str]] | None = None,
         rows: list[dict[str, Any]] | None = None,
         extra: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message or code)
         self.code = code
@@ -50,6 +51,8 @@ class DomainError(Exception):
         self.fields = fields
         self.rows = rows
         self.extra = extra or {}
+        # Facts about the refusal that belong inside `error` (e.g. error.sessions, R30).
+        self.details = details or {}
 
     def to_dict(self) -> dict[str, Any]:
         """Return the API body of this error."""
@@ -58,6 +61,7 @@ class DomainError(Exception):
             body["fields"] = self.fields
         if self.rows is not None:
             body["rows"] = self.rows
+        body.update(self.details)
         out: dict[str, Any] = {"error": body}
         out.update(self.extra)
         return out

@@ -48,13 +48,13 @@ def handle_domain_error(exc: DomainError):
 
     db.session.rollback()
     if _wants_json():
-        return jsonify(_localized_body(exc)), exc.status
+        return jsonify(localized_body(exc)), exc.status
     if exc.status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
     return _page(exc.status, exc.code, localize(exc.message))
 
 
-def _localized_body(exc: DomainError) -> dict:
+def localized_body(exc: DomainError) -> dict:
     """Return the API body with its texts in the request's language (codes never change)."""
     body = exc.to_dict()
     error = body["error"]

@@ -10,7 +10,9 @@ Each signal's sender and keyword arguments are part of its contract:
 
 from __future__ import annotations
 
-from blinker import Namespace
+from typing import Any
+
+from blinker import NamedSignal, Namespace
 
 _events = Namespace()
 
@@ -59,6 +61,31 @@ student_updated = _events.signal("student-updated")
 #: A certificate was superseded because the hours it states changed.
 #: sender: certificate_id (int); student_id: int
 certificate_superseded = _events.signal("certificate-superseded")
+
+
+# --- Questions: a lower feature asks, the higher feature that knows answers ----------------
+# Unlike the events above, a receiver's return value is the answer. `ask` returns the one
+# answer and fails loudly when no feature (or more than one) answers: a missing answer is
+# a bug, never a silent zero.
+
+#: Students holding a place at each enterprise on the busiest day of [from_on, to_on] (R6).
+#: sender: None; enterprise_ids: list[int]; from_on: date; to_on: date
+#: answer: {enterprise_id: students} (an enterprise with none is absent)
+places_taken = _events.signal("places-taken")
+
+#: The agreements the actor may read, with names, for an enterprise's pages, newest first.
+#: sender: actor (User); enterprise_id: int | None; status: str | None; today: date | None;
+#: limit: int | None
+#: answer: rows (agreement, student name, university, enterprise name)
+enterprise_agreements = _events.signal("enterprise-agreements")
+
+
+def ask(question: NamedSignal, sender: Any = None, **kwargs: Any) -> Any:
+    """Return the one answer to `question` (see above); RuntimeError when not exactly one."""
+    answers = [value for _receiver, value in question.send(sender, **kwargs)]
+    if len(answers) != 1:
+        raise RuntimeError(f"{question.name}: {len(answers)} answers, expected one")
+    return answers[0]
 
 
 def months_set(months) -> set[str]:

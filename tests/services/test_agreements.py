@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from tests.conftest import _user_of
 from volunteer import clock
-from volunteer.agreements import services
+from volunteer.agreements import changes, services
 from volunteer.agreements.models import Agreement
 from volunteer.agreements.rules import STATUSES
 from volunteer.audit import AuditEntry
-from volunteer.compliance.models import MonthClose
 from volunteer.errors import Conflict, Forbidden, NotFound, ValidationError
 from volunteer.extensions import db
+from volunteer.periods.models import MonthClose
 
 D = date.fromisoformat
 
@@ -80,7 +80,7 @@ def test_overlap_refused_adjacent_allowed(world, today):
 
 
 def test_terminated_agreement_frees_days_from_effective_date(world, today):
-    services.terminate_agreement(world.xa_staff, world.agr_xa.id, "学生转校", D("2026-12-01"))
+    changes.terminate_agreement(world.xa_staff, world.agr_xa.id, "学生转校", D("2026-12-01"))
     with pytest.raises(Conflict) as err:
         create(world.xa_staff, world.stu_xa, world.ent_tc, "2026-11-30", "2027-01-31")
     assert err.value.code == "agreement_overlap"
@@ -120,7 +120,7 @@ def test_terminated_agreement_holds_capacity_until_effective(
     ent = make_enterprise("XA", capacity=1)
     a, b = make_student("XA"), make_student("XA")
     first = create(world.xa_staff, a, ent, "2027-01-01", "2027-06-30")
-    services.terminate_agreement(world.xa_staff, first.id, "提前结束", D("2027-03-01"))
+    changes.terminate_agreement(world.xa_staff, first.id, "提前结束", D("2027-03-01"))
     with pytest.raises(Conflict):
         create(world.xa_staff, b, ent, "2027-02-28", "2027-04-30")
     assert create(world.xa_staff, b, ent, "2027-03-01", "2027-04-30").id
@@ -215,7 +215,7 @@ def test_sign_future_agreement_is_scheduled(world, today, make_student):
 def test_cannot_sign_terminated_or_expired(world, today, make_student):
     s = make_student("XA")
     a = create(world.xa_staff, s, world.ent_xa, "2026-11-01", "2027-01-31")
-    services.terminate_agreement(world.xa_staff, a.id, "取消", D("2026-11-01"))
+    changes.terminate_agreement(world.xa_staff, a.id, "取消", D("2026-11-01"))
     with pytest.raises(Conflict) as err:
         services.sign_agreement(world.ent_xa_staff, a.id)
     assert err.value.code == "invalid_state"
@@ -226,13 +226,13 @@ def test_cannot_sign_terminated_or_expired(world, today, make_student):
 
 def test_terminate(world, today):
     with pytest.raises(ValidationError) as err:
-        services.terminate_agreement(world.xa_staff, world.agr_xa.id, "  ", D("2026-12-01"))
+        changes.terminate_agreement(world.xa_staff, world.agr_xa.id, "  ", D("2026-12-01"))
     assert "reason" in err.value.fields
     for bad in ("2026-08-31", "2027-07-01"):
         with pytest.raises(ValidationError) as err:
-            services.terminate_agreement(world.xa_staff, world.agr_xa.id, "原因", D(bad))
+            changes.terminate_agreement(world.xa_staff, world.agr_xa.id, "原因", D(bad))
         assert "effective_on" in err.value.fields
-    a = services.terminate_agreement(
+    a = changes.terminate_agreement(
         world.ent_xa_staff, world.agr_xa.id, "学生毕业", D("2026-12-15")
     )
     body = a.to_dict(today)
@@ -241,33 +241,46 @@ def test_terminate(world, today):
     assert a.to_dict(D("2026-12-15"))["status"] == "terminated"
     assert a.to_dict(D("2026-12-14"))["status"] == "active"
     with pytest.raises(Conflict) as err:
-        services.terminate_agreement(world.xa_staff, a.id, "再次", D("2026-12-20"))
+        changes.terminate_agreement(world.xa_staff, a.id, "再次", D("2026-12-20"))
     assert err.value.code == "invalid_state"
 
 
 def test_terminate_scope(world, today):
     with pytest.raises(NotFound):
-        services.terminate_agreement(world.tc_staff, world.agr_xa.id, "越权", D("2026-12-01"))
+        changes.terminate_agreement(world.tc_staff, world.agr_xa.id, "越权", D("2026-12-01"))
     with pytest.raises(NotFound):
-        services.terminate_agreement(world.ent_tc_staff, world.agr_xa.id, "越权", D("2026-12-01"))
+        changes.terminate_agreement(world.ent_tc_staff, world.agr_xa.id, "越权", D("2026-12-01"))
     with pytest.raises(Forbidden):
-        services.terminate_agreement(world.stu_xa_user, world.agr_xa.id, "自己", D("2026-12-01"))
+        changes.terminate_agreement(world.stu_xa_user, world.agr_xa.id, "自己", D("2026-12-01"))
 
 
 def test_backdated_termination_into_closed_month(world, today):
     db.session.add(MonthClose(union_code="XA", month="2026-10", closed_at=clock.now()))
     db.session.commit()
     with pytest.raises(Conflict) as err:
-        services.terminate_agreement(world.ent_xa_staff, world.agr_xa.id, "补录", D("2026-10-15"))
+        changes.terminate_agreement(world.ent_xa_staff, world.agr_xa.id, "补录", D("2026-10-15"))
     assert err.value.code == "month_closed"
     assert db.session.get(Agreement, world.agr_xa.id).terminated_on is None
-    # the student's union may, with a reason (the termination's reason)
-    a = services.terminate_agreement(
-        world.xa_staff, world.agr_xa.id, "补录：十月中旬已离开", D("2026-10-15")
+    # the termination's own reason is no override (R29), not even for the student's union
+    with pytest.raises(Conflict) as err:
+        changes.terminate_agreement(world.xa_staff, world.agr_xa.id, "补录", D("2026-10-15"))
+    assert err.value.code == "month_closed"
+    # another city's union cannot even see it: 404, never an override
+    with pytest.raises(NotFound):
+        changes.terminate_agreement(
+            world.tc_staff, world.agr_xa.id, "补录", D("2026-10-15"), override_reason="越权"
+        )
+    assert db.session.get(Agreement, world.agr_xa.id).terminated_on is None
+    a = changes.terminate_agreement(
+        world.xa_staff,
+        world.agr_xa.id,
+        "补录：十月中旬已离开",
+        D("2026-10-15"),
+        override_reason="学生十月中旬已离开，经核实",
     )
     assert a.terminated_on == D("2026-10-15")
     # a backdated termination inside an open month needs no override
-    b = services.terminate_agreement(world.tc_staff, world.agr_tc.id, "补录", D("2026-11-02"))
+    b = changes.terminate_agreement(world.tc_staff, world.agr_tc.id, "补录", D("2026-11-02"))
     assert b.terminated_on == D("2026-11-02")
 
 

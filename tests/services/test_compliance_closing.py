@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 from volunteer import events
 from volunteer.audit import AuditEntry
 from volunteer.calendar import services as calendar_services
-from volunteer.compliance import locks, services
-from volunteer.compliance.models import MonthClose, MonthFigure
-from volunteer.errors import Conflict, NotFound, ValidationError
+from volunteer.compliance import services
+from volunteer.compliance.models import MonthFigure
+from volunteer.errors import Conflict, Forbidden, NotFound, ValidationError
 from volunteer.extensions import db
+from volunteer.periods import guard
+from volunteer.periods.models import MonthClose
 from volunteer.students.models import Student
 
 from .compliance_support import add_minutes_fixture  # noqa: F401
@@ -127,11 +129,16 @@ def test_exemption_in_an_open_month_needs_no_override(october):
 def test_locks_refuse_other_actors(october, frozen):
     frozen("2026-11-03 09:00")
     services.close_month(october.xa_staff, "XA", OCT)
-    with pytest.raises(Conflict):
-        locks.ensure_months_open(october.ent_xa_staff, october.stu_xa.id, [OCT], "理由")
-    with pytest.raises(Conflict):
-        locks.ensure_months_open(october.tc_staff, october.stu_xa.id, [OCT], "理由")
-    assert locks.ensure_months_open(october.xa_staff, october.stu_xa.id, ["2026-11"]) is False
+    stu = october.stu_xa.id
+    for actor in (october.ent_xa_staff, october.tc_staff, october.xa_staff):
+        with pytest.raises(Conflict):
+            guard.ensure_changeable(actor, stu, [OCT])
+    # an override from anyone but the student's union is refused outright (403)
+    for actor in (october.ent_xa_staff, october.tc_staff):
+        with pytest.raises(Forbidden):
+            guard.ensure_changeable(actor, stu, [OCT], override_reason="理由")
+    assert guard.ensure_changeable(october.xa_staff, stu, [OCT], override_reason="理由").overriding
+    assert not guard.ensure_changeable(october.xa_staff, stu, ["2026-11"]).closed
 
 
 def test_an_hours_changed_event_refreshes_stored_figures(october, frozen, add_minutes):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from volunteer import clock
+from volunteer.agreements import changes
 from volunteer.agreements import services as agreements
 from volunteer.agreements.models import Agreement
 from volunteer.calendar import services as calendar
@@ -77,7 +78,7 @@ def test_exemption_calendar_and_termination_are_followed(world, frozen):
     assert figures(world.stu_xa).exempt_minutes == 600
     calendar.set_override(world.sx_staff, "2026-11-28", "work", "调休", "调休上班")
     no_differences()
-    agreements.terminate_agreement(world.xa_staff, world.agr_xa.id, "学生退出", date(2026, 11, 25))
+    changes.terminate_agreement(world.xa_staff, world.agr_xa.id, "学生退出", date(2026, 11, 25))
     assert figures(world.stu_xa, DEC) is None  # nothing left in December
     no_differences()
 
@@ -142,6 +143,7 @@ OPERATIONS = st.lists(
         st.tuples(st.just("revoke"), st.integers(0, 3)),
         st.tuples(st.just("terminate"), st.integers(0, 40)),
         st.tuples(st.just("agreement"), st.integers(0, 60)),
+        st.tuples(st.just("end"), st.integers(40, 120)),
         st.tuples(st.just("override"), st.integers(0, 60), st.sampled_from(["rest", "work"])),
         st.tuples(st.just("unoverride"), st.integers(0, 60)),
         st.tuples(st.just("close"), st.sampled_from(["SX", "XA"])),
@@ -198,7 +200,12 @@ def _apply(world, op) -> None:
         ).all()
         if live:
             day = START + timedelta(days=args[0])
-            agreements.terminate_agreement(world.sx_staff, live[-1], "退出", day)
+            changes.terminate_agreement(world.sx_staff, live[-1], "退出", day)
+    elif kind == "end":
+        live = db.session.scalars(
+            select(Agreement.id).where(Agreement.terminated_on.is_(None)).order_by(Agreement.id)
+        ).all()
+        changes.change_end(world.sx_staff, live[-1], START + timedelta(days=args[0]))
     elif kind == "agreement":
         start = START + timedelta(days=args[0])
         agreements.create_agreement(

@@ -13,10 +13,10 @@ from volunteer.agreements.models import Agreement
 from volunteer.agreements.queries import peak_in_use
 from volunteer.auth.models import User
 from volunteer.auth.services import new_user
-from volunteer.demo import DEMO_PASSWORD
 from volunteer.enterprises import demo as enterprises_demo
 from volunteer.enterprises.models import Enterprise, Site
 from volunteer.extensions import db
+from volunteer.unions.demo import DEMO_PASSWORD
 from volunteer.unions.services import create_union
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.report_support import add_session
+from tests.report_support import add_session, set_minutes
 from volunteer.audit import AuditEntry
 from volunteer.errors import Conflict, NotFound, ValidationError
 from volunteer.extensions import db
@@ -26,6 +26,12 @@ def november(world, frozen):
     w.s5 = add_session(w.agr_xa, w.site_xa, "2026-10-10 09:00", 120)  # another month
     frozen("2026-12-03 10:00")
     return w
+
+
+def settle(w) -> None:
+    """Confirm the fixture's pending session, so that the month can be attested."""
+    set_minutes(w.s3, 90, "confirmed")
+    db.session.commit()
 
 
 def test_report_row_has_minutes_at_the_enterprise(november):
@@ -102,6 +108,12 @@ def test_attest_only_after_the_month(november, frozen):
     with pytest.raises(Conflict):
         services.attest_month(w.ent_xa_staff, w.ent_xa.id, "2027-02")
     frozen("2026-12-01 00:00")
+    # R30: the pending session must be settled first; the refusal names it
+    with pytest.raises(Conflict) as exc:
+        services.attest_month(w.ent_xa_staff, w.ent_xa.id, "2026-11")
+    assert exc.value.code == "unresolved_sessions"
+    assert exc.value.to_dict()["error"]["sessions"] == [w.s3.id]
+    settle(w)
     attestation, created = services.attest_month(w.ent_xa_staff, w.ent_xa.id, "2026-11")
     assert created and attestation.signer_name == w.ent_xa_staff.name
     again, created_again = services.attest_month(w.ent_xa_staff, w.ent_xa.id, "2026-11")
@@ -109,20 +121,28 @@ def test_attest_only_after_the_month(november, frozen):
     report = services.build_enterprise_report(w.xa_staff, w.ent_xa.id, "2026-11")
     assert report.is_attested and report.attested_by == w.ent_xa_staff.name
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "attested")).all()
-    assert len(entries) == 1 and entries[0].entity == "report"
+    assert len(entries) == 1 and entries[0].entity == "attestation"
     assert entries[0].union_path == "/SX/XA/"
 
 
 def test_attestation_locks_the_enterprise_month(november):
-    from volunteer.compliance.locks import ensure_not_attested
+    from volunteer.periods.guard import ensure_changeable
 
     w = november
-    ensure_not_attested(w.ent_xa.id, ["2026-11"])
+
+    def check(enterprise, months):
+        return ensure_changeable(w.ent_xa_staff, w.stu_xa.id, months, enterprise_id=enterprise.id)
+
+    check(w.ent_xa, ["2026-11"])
+    settle(w)
     services.attest_month(w.ent_xa_staff, w.ent_xa.id, "2026-11")
     with pytest.raises(Conflict):
-        ensure_not_attested(w.ent_xa.id, ["2026-11"])
-    ensure_not_attested(w.ent_xa.id, ["2026-10"])  # other months stay open
-    ensure_not_attested(w.ent_tc.id, ["2026-11"])  # and other enterprises
+        check(w.ent_xa, ["2026-11"])
+    check(w.ent_xa, ["2026-10"])  # other months stay open
+    check(w.ent_tc, ["2026-11"])  # and other enterprises
+    # the student's union is not bound by the enterprise's signature
+    found = ensure_changeable(w.xa_staff, w.stu_xa.id, ["2026-11"], enterprise_id=w.ent_xa.id)
+    assert found.attested == {"2026-11"} and not found.overriding
 
 
 def test_attest_refused_to_other_roles_and_enterprises(november):
@@ -177,7 +197,8 @@ def test_attested_month_refuses_the_enterprise_confirmation(november, app):
     from volunteer.checkin import services as checkin
 
     w = november
+    settle(w)
     services.attest_month(w.ent_xa_staff, w.ent_xa.id, "2026-11")
     with app.test_request_context(), pytest.raises(Conflict) as exc:
-        checkin.confirm_session(w.ent_xa_staff, w.s3.id)
+        checkin.reject_session(w.ent_xa_staff, w.s1.id, "签字后想改")
     assert exc.value.code == "month_closed"

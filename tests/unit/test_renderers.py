@@ -14,7 +14,6 @@ import openpyxl
 import pytest
 
 from volunteer.reports.certificate_pdf import _qr_code, certificate_pdf
-from volunteer.reports.chart import compliance_chart_svg
 from volunteer.reports.documents import (
     FLAG_LABELS_EN,
     FLAG_LABELS_ZH,
@@ -40,6 +39,7 @@ from volunteer.reports.renderers import (
     union_summary_csv,
     union_summary_xlsx,
 )
+from volunteer.ui.chart import compliance_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert("x")</script> & 工会'
@@ -252,11 +252,31 @@ def test_enterprise_csv_has_bom_headers_rows_and_totals():
     ]
     assert rows[2][7] == "已达标" and rows[2][8] == ""
     assert rows[3] == ["合计", "", "", "8", "26.5", "0.33", "48.0", "", ""]
-    assert len(rows) == 4
+    assert rows[4] == ["签字确认：王经理 于 2026-10-03 10:00 确认本月名单与服务时长。"]
+    assert len(rows) == 5
+
+
+def test_stale_attestation_is_never_shown_as_current_in_any_file():
+    """R30: after a change, CSV, XLSX and PDF say 签字后已变更 and when."""
+    import dataclasses
+
+    report = dataclasses.replace(
+        make_report(two_rows()), stale_since=datetime(2026, 10, 9, 6, 30, tzinfo=UTC)
+    )
+    assert report.attestation_status == "stale" and not report.is_attested
+    line = read_csv(enterprise_report_csv(report))[-1][0]
+    assert line.startswith("签字后已变更") and "2026-10-09 14:30" in line
+    assert "不适用" in line
+    sheet = openpyxl.load_workbook(io.BytesIO(enterprise_report_xlsx(report))).active
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any(t.startswith("签字后已变更") and "2026-10-09 14:30" in t for t in texts)
+    assert not any(t.startswith("签字确认：王经理") for t in texts)
+    text = re.sub(r"\s+", "", pdf_text(enterprise_report_pdf(report)))
+    assert "签字后已变更" in text and "确认人：王经理" not in text
 
 
 def test_enterprise_csv_of_an_empty_month_is_header_and_zero_totals():
-    rows = read_csv(enterprise_report_csv(make_report([])))
+    rows = read_csv(enterprise_report_csv(make_report([], attested=False)))
     assert rows == [list(REPORT_HEADERS), ["合计", "", "", "0", "0.0", "0.0", "0.0", "", ""]]
 
 

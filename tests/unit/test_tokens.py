@@ -21,13 +21,13 @@ from volunteer.checkin.tokens import (
     check_window,
     make_poster_token,
     make_rotating_token,
-    make_site_secret,
     parse_token,
     step_at,
     step_expires_at,
     step_starts_at,
     verify_token,
 )
+from volunteer.enterprises.rules import make_site_secret
 
 SECRET = "site-secret-7f3a"
 OTHER_SECRET = "site-secret-rotated"

@@ -218,7 +218,7 @@ def test_close_and_reopen_a_month(world, api, frozen, add_minutes):
     actions = db.session.scalars(
         select(AuditEntry.action).where(AuditEntry.entity == "month").order_by(AuditEntry.id)
     ).all()
-    assert actions == ["closed", "reopened"]
+    assert actions == ["closed", "lock_overridden", "reopened"]
 
 
 # --- calendar ---------------------------------------------------------------------------
@@ -292,8 +292,12 @@ def test_calendar_override_of_a_closed_month_needs_a_reason(world, api, frozen):
     sx = api(world.sx_staff)
     resp = sx.put("/calendar/2026-10-10", json={"kind": "rest"})
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "month_closed"
+    # R29: only override_reason overrides; a reason by any other name does not
     resp = sx.put("/calendar/2026-10-10", json={"kind": "rest", "reason": "省政府通知"})
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "month_closed"
+    resp = sx.put("/calendar/2026-10-10", json={"kind": "rest", "override_reason": "省政府通知"})
     assert resp.status_code == 200
     resp = sx.delete("/calendar/2026-10-10")
     assert resp.status_code == 409
-    assert sx.delete("/calendar/2026-10-10?reason=撤回").status_code == 204
+    assert sx.delete("/calendar/2026-10-10?reason=撤回").status_code == 409
+    assert sx.delete("/calendar/2026-10-10?override_reason=撤回").status_code == 204

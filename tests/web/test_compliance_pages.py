@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from tests.services.compliance_support import StatementCounter, add_minutes_fixture  # noqa: F401
 from volunteer.calendar.models import CalendarOverride
-from volunteer.compliance.models import Exemption, MonthClose
+from volunteer.compliance.models import Exemption
 from volunteer.extensions import db
+from volunteer.periods.models import MonthClose
 
 
 def text(resp) -> str:

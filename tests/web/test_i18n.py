@@ -261,7 +261,7 @@ def _code_only(dirpath: str) -> bool:
 
 
 def test_the_compliance_chart_speaks_english_when_asked():
-    from volunteer.reports.chart import compliance_chart_svg
+    from volunteer.ui.chart import compliance_chart_svg
 
     history = [("2026-12", 0.5), ("2027-01", None), ("2027-02", 0.75)]
     english = compliance_chart_svg(history, title="Monthly compliance rate", lang="en")

@@ -165,10 +165,29 @@ def test_attest_api(api, nov, frozen):
     assert api(nov.xa_staff).post(path).status_code == 403
     assert api(nov.ent_tc_staff).post(path).status_code == 404
     path = f"/enterprises/{nov.ent_xa.id}/reports/2026-11/attest"
+    state = f"/enterprises/{nov.ent_xa.id}/reports/2026-11/attestation"
+    assert client.get(state).get_json()["status"] == "none"
+    # R30: a pending session stands in the way, and the refusal names it
+    refused = client.post(path)
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert error["code"] == "unresolved_sessions" and len(error["sessions"]) == 1
+    assert client.post(f"/sessions/{error['sessions'][0]}/confirm").status_code == 200
     first = client.post(path)
     assert first.status_code == 200
     body = first.get_json()
     assert body["created"] is True and body["signer_name"] == nov.ent_xa_staff.name
+    assert body["status"] == "current" and body["stale_since"] is None
+    for reader in (client, api(nov.xa_staff)):
+        got = reader.get(state).get_json()
+        assert {k: got[k] for k in ("status", "attested_at", "signer_name")} == {
+            "status": "current",
+            "attested_at": body["attested_at"],
+            "signer_name": body["signer_name"],
+        }
+    assert api(nov.ent_tc_staff).get(state).status_code == 404
+    assert api(nov.tc_staff).get(state).status_code == 404
+    assert api(nov.stu_xa_user).get(state).status_code == 403
     again = client.post(path)
     assert again.status_code == 200 and again.get_json()["created"] is False
     assert again.get_json()["attested_at"] == body["attested_at"]

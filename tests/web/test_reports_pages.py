@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.report_support import add_session
-from volunteer.compliance.models import Attestation
+from volunteer.checkin.models import ServiceSession
 from volunteer.extensions import db
+from volunteer.periods.models import Attestation
 from volunteer.reports.models import Certificate
 
 
@@ -35,8 +36,13 @@ def test_enterprise_page_for_november(login, nov):
     page = _text(login(nov.ent_xa_staff).get("/reports/enterprise?month=2026-11"))
     assert "王小明" in page and "10.0" in page and "海报码" in page
     assert f"/reports/enterprise/{nov.ent_xa.id}/2026-11.xlsx" in page
-    assert "尚有 1.0 小时待确认" in page  # a warning before attesting
-    assert 'name="confirm"' in page
+    # R30: the pending session is listed with a link to settle it, instead of the form
+    pending = db.session.scalars(
+        select(ServiceSession).where(ServiceSession.status == "pending")
+    ).one()
+    assert "还有 1 条服务记录未处理" in page
+    assert f'href="/checkin/sessions/{pending.id}"' in page and "去确认" in page
+    assert 'name="confirm"' not in page
 
 
 def test_bad_month_falls_back_with_a_message(login, nov):
@@ -50,6 +56,15 @@ def test_attest_from_the_page(login, nov):
     resp = client.post(url, data={})
     assert resp.status_code == 302
     assert db.session.scalars(select(Attestation)).first() is None
+    resp = client.post(url, data={"confirm": "y"})  # refused: a session is pending
+    assert resp.status_code == 302
+    assert db.session.scalars(select(Attestation)).first() is None
+    pending = db.session.scalars(
+        select(ServiceSession).where(ServiceSession.status == "pending")
+    ).one()
+    client.post(f"/checkin/sessions/{pending.id}/confirm", data={})
+    page = _text(client.get("/reports/enterprise?month=2026-11"))
+    assert 'name="confirm"' in page and "unresolved-list" not in page
     resp = client.post(url, data={"confirm": "y"})
     assert resp.status_code == 302
     page = _text(client.get("/reports/enterprise?month=2026-11"))

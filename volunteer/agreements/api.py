@@ -6,20 +6,21 @@ from datetime import date
 from typing import Annotated, Literal
 
 from flask import Blueprint, jsonify, request
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from .. import clock
 from ..auth.scope import current_actor, get_or_404, managed_students, role_required
 from ..errors import N_, ValidationError
 from ..jsonapi import Body, Reason, documented, paginated, parse_body
 from ..students.models import Student
-from . import services, suggestions
+from . import changes, services, suggestions
 from .models import Agreement
 
 bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1")
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Hours = Annotated[int, Field(ge=0, le=240)]
+OverrideReason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
 class AgreementBody(Body):
@@ -31,11 +32,19 @@ class AgreementBody(Body):
     monthly_hours: Hours | None = None
     allow_workdays: bool | None = None
     signed_on: date | None = None
+    # R29: a signed agreement reaching back into a closed month needs the union's reason.
+    override_reason: OverrideReason | None = None
 
 
 class TerminateBody(Body):
     reason: Reason
     effective_on: date
+    override_reason: OverrideReason | None = None
+
+
+class ChangeBody(Body):
+    ends_on: date
+    override_reason: OverrideReason | None = None
 
 
 def _id_arg(name: str) -> int | None:
@@ -117,7 +126,8 @@ def sign(agreement_id: int):
 
 @bp.post("/agreements/<int:agreement_id>/terminate")
 @documented(
-    "Terminate early from effective_on (the first day no longer covered)",
+    "Terminate early from effective_on (the first day no longer covered); inside a closed "
+    "month only with the student's union's override_reason (the reason is not one)",
     body=TerminateBody,
     responses={200: "Agreement", 409: "invalid_state, month_closed"},
 )
@@ -125,8 +135,32 @@ def sign(agreement_id: int):
 def terminate(agreement_id: int):
     services.get_readable(current_actor(), agreement_id)
     data = parse_body(TerminateBody)
-    agreement = services.terminate_agreement(
-        current_actor(), agreement_id, data.reason, data.effective_on
+    agreement = changes.terminate_agreement(
+        current_actor(),
+        agreement_id,
+        data.reason,
+        data.effective_on,
+        override_reason=data.override_reason,
+    )
+    return jsonify(agreement.to_dict())
+
+
+@bp.patch("/agreements/<int:agreement_id>")
+@documented(
+    "Extend or shorten an agreement (ends_on); R6 applies, and a change reaching a closed "
+    "month needs the student's union's override_reason (R29)",
+    body=ChangeBody,
+    responses={
+        200: "Agreement",
+        409: "agreement_overlap, capacity_full, invalid_state, month_closed, conflict",
+    },
+)
+@role_required("union_staff")
+def change(agreement_id: int):
+    services.get_readable(current_actor(), agreement_id)
+    data = parse_body(ChangeBody)
+    agreement = changes.change_end(
+        current_actor(), agreement_id, data.ends_on, override_reason=data.override_reason
     )
     return jsonify(agreement.to_dict())
 

@@ -13,7 +13,7 @@ from ..enterprises.models import Enterprise, Site
 from ..errors import Conflict
 from ..extensions import db
 from ..students.models import Student
-from . import services
+from . import changes, services
 
 LOGINS: list[tuple[str, str, str]] = []
 # Demo students that must be able to check in today, any day of the week (allow_workdays).
@@ -168,7 +168,7 @@ def _other_states(s: _Seeder, others: list[Student], by_city: dict) -> None:
         else:  # terminated a fortnight ago after a month and a half of service
             agreement = s.create(student, enterprise, s.start, s.end, signed_on=s.signed_on)
             reason = "学生课程调整，无法按时服务" if index == 4 else "学生因病休学"
-            services.terminate_agreement(
+            changes.terminate_agreement(
                 s.actor_for(student),
                 agreement.id,
                 reason,

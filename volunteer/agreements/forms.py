@@ -1,4 +1,4 @@
-"""Forms for agreements: create (with paper signature), terminate."""
+"""Forms for agreements: create (with paper signature), terminate, change the end."""
 
 from __future__ import annotations
 
@@ -50,3 +50,9 @@ class AgreementForm(FlaskForm):
 class TerminateForm(FlaskForm):
     effective_on = DateField(_l("终止生效日期（自该日起不再服务）"), validators=[InputRequired()])
     reason = TextAreaField(_l("终止原因"), validators=[DataRequired(), Length(max=1000)])
+    override_reason = TextAreaField(_l("结算后修改理由"), validators=[Optional(), Length(max=1000)])
+
+
+class EndForm(FlaskForm):
+    ends_on = DateField(_l("新的结束日期（含）"), validators=[InputRequired()])
+    override_reason = TextAreaField(_l("结算后修改理由"), validators=[Optional(), Length(max=1000)])

@@ -1,45 +1,29 @@
-"""Use cases for agreements (R5, R6): create, sign, terminate, list."""
+"""Use cases for agreements (R5, R6): create, sign, list (terminate and date changes:
+changes.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.exc import OperationalError
 
 from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_of, months_between
-from ..database import lock_rows
+from ..database import lock_rows, race_safe
 from ..enterprises.models import Enterprise
 from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
+from ..periods import guard
 from ..students.models import Student
 from ..unions.services import union_path
 from . import queries, rules
 from .models import Agreement
 
-F = TypeVar("F", bound=Callable[..., Any])
 EARLIEST_SIGNED_ON = date(2000, 1, 1)
-
-
-def race_safe(fn: F) -> F:
-    """Turn a lost race (deadlock, lock timeout, busy database) into 409 conflict."""
-
-    @wraps(fn)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except OperationalError as exc:
-            db.session.rollback()
-            raise Conflict("conflict", N_("操作与其他请求同时发生，请重试。")) from exc
-
-    return wrapped  # type: ignore[return-value]
 
 
 def _paths(student_id: int, enterprise_id: int) -> dict[str, str | None]:
@@ -79,8 +63,36 @@ def _check_places(student: Student, enterprise: Enterprise, start: date, end: da
         )
 
 
-def _send_changed(agreement: Agreement, actor: User | None) -> None:
-    months = months_between(month_of(agreement.starts_on), month_of(agreement.ends_on))
+def guard_coverage(
+    actor: User,
+    student_id: int,
+    enterprise_id: int,
+    first: date,
+    last: date,
+    today: date,
+    override_reason: object,
+    action: str,
+) -> set[str]:
+    """Pass the month guard (R29) for days [first, last] gaining or losing a requirement;
+    return the months reached so far (a month still to come cannot be locked)."""
+    last = min(last, today)
+    if first > last:
+        return set()
+    months = set(months_between(month_of(first), month_of(last)))
+    guard.ensure_changeable(
+        actor,
+        student_id,
+        months,
+        enterprise_id=enterprise_id,
+        override_reason=override_reason,
+        action=action,
+    )
+    return months
+
+
+def announce(actor: User, agreement: Agreement, months: set[str]) -> None:
+    """Send agreement_changed, and hours_changed for the months it reached (after flush)."""
+    db.session.flush()
     events.agreement_changed.send(
         agreement.id,
         student_id=agreement.student_id,
@@ -88,6 +100,8 @@ def _send_changed(agreement: Agreement, actor: User | None) -> None:
         months=set(months),
         actor=actor,
     )
+    if months:
+        events.hours_changed.send(agreement.student_id, months=set(months), actor=actor)
 
 
 @race_safe
@@ -102,9 +116,11 @@ def create_agreement(
     monthly_hours: int | None = None,
     allow_workdays: bool | None = None,
     signed_on: date | None = None,
+    override_reason: object = None,
     now: datetime | None = None,
 ) -> Agreement:
-    """Create an agreement for a student in the actor's scope (a paper one with `signed_on`)."""
+    """Create an agreement for a student in the actor's scope (a paper one with `signed_on`).
+    A signed one reaching back into a closed month needs the union's `override_reason`."""
     if actor.role != "union_staff":
         raise Forbidden()
     now = now or clock.now()
@@ -119,6 +135,11 @@ def create_agreement(
     lock_rows(student, enterprise)
     db.session.refresh(enterprise)
     _check_places(student, enterprise, starts_on, ends_on)
+    months: set[str] = set()
+    if signed_on is not None:
+        months = guard_coverage(
+            actor, student.id, enterprise.id, starts_on, ends_on, today, override_reason, "created"
+        )
     agreement = Agreement(
         student_id=student.id,
         enterprise_id=enterprise.id,
@@ -131,7 +152,6 @@ def create_agreement(
     )
     db.session.add(agreement)
     db.session.flush()
-    _send_changed(agreement, actor)
     audit.record(
         actor,
         "created",
@@ -140,6 +160,7 @@ def create_agreement(
         after=agreement.to_dict(today),
         **_paths(student.id, enterprise.id),
     )
+    announce(actor, agreement, months)
     commit_or_conflict()
     return agreement
 
@@ -168,8 +189,24 @@ def sign_agreement(actor: User, agreement_id: int, now: datetime | None = None) 
         raise Conflict("invalid_state", N_("协议期限已过，不能再签署。"))
     before = agreement.to_dict(today)
     setattr(agreement, column, now)
-    db.session.flush()
-    _send_changed(agreement, actor)
+    months: set[str] = set()
+    if rules.is_signed(
+        student_signed_at=agreement.student_signed_at,
+        enterprise_signed_at=agreement.enterprise_signed_at,
+        paper_signed_on=None,
+        today=today,
+    ):
+        # The second signature puts the agreement in force: its past days gain a requirement.
+        months = guard_coverage(
+            actor,
+            agreement.student_id,
+            agreement.enterprise_id,
+            agreement.starts_on,
+            agreement.last_day,
+            today,
+            None,
+            "signed",
+        )
     audit.record(
         actor,
         "signed",
@@ -179,66 +216,7 @@ def sign_agreement(actor: User, agreement_id: int, now: datetime | None = None) 
         after=agreement.to_dict(today),
         **_paths(agreement.student_id, agreement.enterprise_id),
     )
-    commit_or_conflict()
-    return agreement
-
-
-def _closed_month_guard(
-    actor: User, agreement: Agreement, effective_on: date, today: date, reason: str
-) -> list[str]:
-    """Refuse a backdated termination into a closed month (R21); return overridden months."""
-    from ..compliance import locks
-
-    last_affected = min(agreement.last_day, today)
-    if effective_on > last_affected:
-        return []
-    months = months_between(month_of(effective_on), month_of(last_affected))
-    if locks.ensure_months_open(actor, agreement.student_id, months, reason):
-        return sorted(locks.closed_months(agreement.student_id, months))
-    return []
-
-
-@race_safe
-def terminate_agreement(
-    actor: User, agreement_id: int, reason: str, effective_on: date, now: datetime | None = None
-) -> Agreement:
-    """End an agreement early from `effective_on` (the first day no longer covered); commits."""
-    if actor.role not in ("union_staff", "enterprise_staff"):
-        raise Forbidden()
-    now = now or clock.now()
-    today = clock.to_local(now).date()
-    agreement = get_readable(actor, agreement_id)
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
-    if not reason:
-        raise ValidationError.field("reason", N_("请填写终止原因"))
-    if len(reason) > 1000:
-        raise ValidationError.field("reason", N_("终止原因最多1000字"))
-    if not agreement.starts_on <= effective_on <= agreement.ends_on:
-        raise ValidationError.field("effective_on", N_("终止生效日期应在协议期限之内"))
-    lock_rows(agreement)
-    db.session.refresh(agreement)
-    if agreement.terminated_on is not None:
-        raise Conflict("invalid_state", N_("协议已终止。"))
-    if agreement.status_on(today) == "ended":
-        raise Conflict("invalid_state", N_("协议已到期结束，无需终止。"))
-    overridden = _closed_month_guard(actor, agreement, effective_on, today, reason)
-    before = agreement.to_dict(today)
-    agreement.terminated_on = effective_on
-    agreement.termination_reason = reason
-    agreement.terminated_at = now
-    audit.record(
-        actor,
-        "terminated",
-        "agreement",
-        agreement.id,
-        before=before,
-        after=agreement.to_dict(today),
-        **_paths(agreement.student_id, agreement.enterprise_id),
-    )
-    db.session.flush()
-    if overridden:
-        events.hours_changed.send(agreement.student_id, months=set(overridden), actor=actor)
-    _send_changed(agreement, actor)
+    announce(actor, agreement, months)
     commit_or_conflict()
     return agreement
 

@@ -13,9 +13,9 @@ from ..auth.scope import current_actor, get_or_404, role_required
 from ..errors import DomainError, ValidationError
 from ..i18n import localize
 from ..students.models import Student
-from ..web_support import attach_errors
-from . import services, suggestions
-from .forms import AgreementForm, TerminateForm
+from ..ui.form_errors import attach_errors
+from . import changes, services, suggestions
+from .forms import AgreementForm, EndForm, TerminateForm
 from .models import Agreement
 from .rules import STATUSES
 
@@ -125,12 +125,19 @@ def create():
 def detail(agreement_id: int):
     actor = current_actor()
     agreement = services.get_readable(actor, agreement_id)
-    student, enterprise = services.parties_of(agreement)
     today = clock.today()
-    status = agreement.status_on(today)
     form = TerminateForm()
     if not form.effective_on.data:
         form.effective_on.data = max(min(today, agreement.ends_on), agreement.starts_on)
+    end_form = EndForm(formdata=None)
+    end_form.ends_on.data = agreement.ends_on
+    return _render_detail(actor, agreement, form, end_form)
+
+
+def _render_detail(actor, agreement: Agreement, form, end_form, status_code: int = 200):
+    student, enterprise = services.parties_of(agreement)
+    today = clock.today()
+    status = agreement.status_on(today)
     return render_template(
         "agreements/detail.html",
         agreement=agreement,
@@ -141,9 +148,12 @@ def detail(agreement_id: int):
         can_terminate=actor.role in ("union_staff", "enterprise_staff")
         and agreement.terminated_on is None
         and status in ("pending", "scheduled", "active"),
+        can_change_end=actor.role == "union_staff" and agreement.terminated_on is None,
+        is_union=actor.role == "union_staff",
         form=form,
+        end_form=end_form,
         today=today,
-    )
+    ), status_code
 
 
 def _can_sign(actor, agreement: Agreement, status: str) -> bool:
@@ -189,14 +199,37 @@ def terminate(agreement_id: int):
             flash("；".join(str(e) for e in errors), "error")
     else:
         try:
-            services.terminate_agreement(
-                actor, agreement_id, form.reason.data, form.effective_on.data
+            changes.terminate_agreement(
+                actor,
+                agreement_id,
+                form.reason.data,
+                form.effective_on.data,
+                override_reason=form.override_reason.data if actor.role == "union_staff" else None,
             )
         except DomainError as exc:
             flash(localize(exc.message), "error")
         else:
             flash(_("已终止协议。"), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+
+
+@bp.post("/agreements/<int:agreement_id>/ends-on")
+@role_required("union_staff")
+def change_end(agreement_id: int):
+    actor = current_actor()
+    agreement = services.get_readable(actor, agreement_id)
+    form = EndForm()
+    if form.validate_on_submit():
+        try:
+            changes.change_end(
+                actor, agreement_id, form.ends_on.data, override_reason=form.override_reason.data
+            )
+        except DomainError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("已修改协议结束日期。"), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+    return _render_detail(actor, agreement, TerminateForm(formdata=None), form, 400)
 
 
 @bp.get("/my/agreements")

@@ -10,7 +10,7 @@ from flask_login import login_user, logout_user
 
 from ..errors import DomainError, Unauthorized
 from ..i18n import localize
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import services
 from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm
 from .ratelimits import login_limits

@@ -22,12 +22,12 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000
 class OverrideBody(Body):
     kind: str
     name: Name | None = None
-    # Needed only when the date's month has been closed by a union (R21).
-    reason: Reason | None = None
+    # Needed only when some union has closed the date's month (R29); nothing else overrides.
+    override_reason: Reason | None = None
 
 
 class RemoveBody(Body):
-    reason: Reason | None = None
+    override_reason: Reason | None = None
 
 
 def _require_root() -> None:
@@ -50,15 +50,16 @@ def month():
 
 @bp.put("/calendar/<day>")
 @documented(
-    "Override a date for the whole province (root union staff)",
+    "Override a date for the whole province (root union staff); in a month any union has "
+    "closed only with override_reason",
     body=OverrideBody,
-    responses={200: "Override stored"},
+    responses={200: "Override stored", 409: "month_closed"},
 )
 @role_required("union_staff")
 def put_override(day: str):
     _require_root()
     data = parse_body(OverrideBody)
-    row = services.set_override(current_actor(), day, data.kind, data.name, data.reason)
+    row = services.set_override(current_actor(), day, data.kind, data.name, data.override_reason)
     return jsonify(
         {"date": row.day.isoformat(), "kind": row.kind, "name": row.name, "source": "override"}
     )
@@ -68,14 +69,14 @@ def put_override(day: str):
 @documented(
     "Remove a date's override (root union staff)",
     body=RemoveBody,
-    query={"reason": "needed when the month has been closed"},
-    responses={204: "Removed"},
+    query={"override_reason": "needed when some union has closed the month"},
+    responses={204: "Removed", 409: "month_closed"},
 )
 @role_required("union_staff")
 def delete_override(day: str):
     _require_root()
-    reason = request.args.get("reason")
+    reason = request.args.get("override_reason")
     if request.get_data(cache=True).strip():
-        reason = parse_body(RemoveBody).reason or reason
+        reason = parse_body(RemoveBody).override_reason or reason
     services.delete_override(current_actor(), day, reason)
     return "", 204

@@ -14,10 +14,12 @@ class OverrideForm(FlaskForm):
         _l("设为"), choices=[("rest", _l("休息日（可服务）")), ("work", _l("工作日（调休上班）"))]
     )
     name = StringField(_l("名称（可选）"), validators=[Optional(), Length(max=100)])
-    reason = TextAreaField(
-        _l("修改理由（该月已结算时必填）"), validators=[Optional(), Length(max=1000)]
+    override_reason = TextAreaField(
+        _l("结算后修改理由（该月已有工会结算时必填）"), validators=[Optional(), Length(max=1000)]
     )
 
 
 class RemoveOverrideForm(FlaskForm):
-    reason = StringField(_l("理由（该月已结算时必填）"), validators=[Optional(), Length(max=1000)])
+    override_reason = StringField(
+        _l("结算后修改理由（该月已有工会结算时必填）"), validators=[Optional(), Length(max=1000)]
+    )

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from .. import audit, clock, events
 from ..auth.models import User
-from ..errors import N_, Conflict, Forbidden, NotFound, ValidationError
+from ..auth.services import commit_or_conflict
+from ..errors import N_, Forbidden, NotFound, ValidationError
 from ..extensions import db
+from ..periods import guard
 from ..unions.models import Union
 from .models import CalendarOverride
 from .rules import (
@@ -152,29 +154,6 @@ def _clean_text(value: str | None, field: str, limit: int) -> str | None:
     return value.strip() or None
 
 
-def _check_closed(day: date, reason: str | None) -> bool:
-    """Refuse a change to a month closed by any union unless a reason is given (R21)."""
-    from ..compliance.models import MonthClose
-
-    month = month_of(day)
-    closed = db.session.scalars(
-        select(MonthClose.union_code).where(
-            MonthClose.month == month, MonthClose.closed_at.is_not(None)
-        )
-    ).all()
-    if not closed:
-        return False
-    if not reason:
-        raise Conflict(
-            "month_closed",
-            N_(
-                "%(month)s 已有工会结算；如确需修改日历，请填写理由（将更新已结算的数据）。",
-                month=month,
-            ),
-        )
-    return True
-
-
 def set_override(
     actor: User | None,
     day: date | str,
@@ -189,8 +168,8 @@ def set_override(
     day = day if isinstance(day, date) else parse_day(day)
     kind = parse_kind(kind)
     name = _clean_text(name, "name", MAX_NAME)
-    reason = _clean_text(reason, "reason", MAX_REASON)
-    _check_closed(day, reason)
+    reason = _clean_text(reason, "override_reason", MAX_REASON)
+    guard.ensure_calendar_changeable(actor, [month_of(day)], reason, action="calendar_overridden")
     now = now or clock.now()
     row = db.session.get(CalendarOverride, day)
     before = {"kind": row.kind, "name": row.name} if row else None
@@ -209,11 +188,9 @@ def set_override(
         "calendar",
         day.isoformat(),
         before=before,
-        after={"kind": kind, "name": name, "reason": reason},
+        after={"kind": kind, "name": name, "override_reason": reason},
         union_path=union.path,
     )
-    from ..auth.services import commit_or_conflict
-
     commit_or_conflict()
     return row
 
@@ -224,11 +201,11 @@ def delete_override(
     """Remove a date's override: the official calendar (or the weekend rule) applies again."""
     union = _ensure_root(actor)
     day = day if isinstance(day, date) else parse_day(day)
-    reason = _clean_text(reason, "reason", MAX_REASON)
+    reason = _clean_text(reason, "override_reason", MAX_REASON)
     row = db.session.get(CalendarOverride, day)
     if row is None:
         raise NotFound("not_found", N_("该日期没有覆盖设置。"))
-    _check_closed(day, reason)
+    guard.ensure_calendar_changeable(actor, [month_of(day)], reason, action="calendar_removed")
     before = {"kind": row.kind, "name": row.name}
     db.session.delete(row)
     db.session.flush()
@@ -239,11 +216,9 @@ def delete_override(
         "calendar",
         day.isoformat(),
         before=before,
-        after={"reason": reason},
+        after={"override_reason": reason},
         union_path=union.path,
     )
-    from ..auth.services import commit_or_conflict
-
     commit_or_conflict()
 
 

@@ -9,7 +9,7 @@ from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError, Forbidden, ValidationError
 from ..i18n import localize
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import services
 from .forms import OverrideForm, RemoveOverrideForm
 from .rules import add_months, month_bounds, month_of
@@ -48,7 +48,7 @@ def month():
         if form.validate_on_submit():
             try:
                 services.set_override(
-                    actor, form.day.data, form.kind.data, form.name.data, form.reason.data
+                    actor, form.day.data, form.kind.data, form.name.data, form.override_reason.data
                 )
             except DomainError as exc:
                 attach_errors(form, exc)
@@ -83,7 +83,7 @@ def remove(day: str):
         parsed = services.parse_day(day)
         if not form.validate_on_submit():
             raise ValidationError(_("理由最多 1000 字。"))
-        services.delete_override(actor, parsed, form.reason.data)
+        services.delete_override(actor, parsed, form.override_reason.data)
     except DomainError as exc:
         flash(localize(exc.message), "error")
         return redirect(url_for("calendar.month"))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from .. import clock
 from ..auth.scope import corrections, current_actor, get_or_404, role_required, sessions
 from ..errors import Forbidden
-from ..extensions import limiter
 from ..jsonapi import Body, Reason, documented, paginated, parse_body, validate_args
 from . import services
 from .models import Correction, ServiceSession
+from .scan_limits import scan_limits
 
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1")
 
@@ -46,6 +46,11 @@ class ReasonBody(Body):
     reason: Reason
 
 
+class ConfirmBody(Body):
+    # Union staff confirm in a closed or attested month only, with a reason (R30).
+    reason: Reason | None = None
+
+
 class AdjustBody(Body):
     check_in_at: AwareDatetime
     check_out_at: AwareDatetime
@@ -69,35 +74,6 @@ class SessionArgs(Body):
     site_id: Id | None = None
     status: Annotated[str, StringConstraints(max_length=80)] | None = None
     flag: Annotated[str, StringConstraints(max_length=30)] | None = None
-
-
-def scan_limit_key() -> str:
-    """Rate-limit scans per student (per address for anyone else)."""
-    actor = current_actor()
-    if actor is not None and actor.student_id is not None:
-        return f"scan-student:{actor.student_id}"
-    return f"scan-ip:{request.remote_addr or 'unknown'}"
-
-
-def _scan_limit() -> str:
-    return current_app.config["SCAN_LIMIT"]
-
-
-def _on_scan_breach(_limit: object) -> None:
-    services.record_rate_limited(
-        current_actor(), request.remote_addr, request.headers.get("User-Agent")
-    )
-
-
-def scan_limits(view):
-    """Decorate a scanning route with the per-student limit (shared by page and API)."""
-    return limiter.shared_limit(
-        _scan_limit,
-        scope="scan",
-        key_func=scan_limit_key,
-        methods=["POST"],
-        on_breach=_on_scan_breach,
-    )(view)
 
 
 # --- codes ---------------------------------------------------------------------------
@@ -193,9 +169,12 @@ def get_session(session_id: int):
 
 @bp.post("/sessions")
 @documented(
-    "Enter a session by hand (confirmed, flag manual)", body=ManualBody, responses={201: "Created"}
+    "Enter a session by hand (confirmed, flag manual); union staff of the student's union "
+    "only in a closed or attested month",
+    body=ManualBody,
+    responses={201: "Created", 400: "validation_error (R17, longer than MAX_SESSION_HOURS)"},
 )
-@role_required("enterprise_staff")
+@role_required("enterprise_staff", "union_staff")
 def create_session():
     data = parse_body(ManualBody)
     s = services.enter_session(
@@ -210,10 +189,17 @@ def create_session():
 
 
 @bp.post("/sessions/<int:session_id>/confirm")
-@documented("Confirm a pending session")
-@role_required("enterprise_staff")
+@documented(
+    "Confirm a pending session; union staff of the student's union only in a closed or "
+    "attested month, with a reason",
+    body=ConfirmBody,
+    responses={409: "invalid_state, month_closed"},
+)
+@role_required("enterprise_staff", "union_staff")
 def confirm_session(session_id: int):
-    return jsonify(services.confirm_session(current_actor(), session_id).to_dict())
+    get_or_404(sessions(current_actor()), ServiceSession, session_id)
+    data = parse_body(ConfirmBody)
+    return jsonify(services.confirm_session(current_actor(), session_id, data.reason).to_dict())
 
 
 @bp.post("/sessions/confirm")
@@ -225,8 +211,13 @@ def confirm_sessions():
 
 
 @bp.post("/sessions/<int:session_id>/reject")
-@documented("Reject a session with a reason", body=ReasonBody)
-@role_required("enterprise_staff")
+@documented(
+    "Reject a session with a reason; union staff of the student's union only in a closed "
+    "or attested month",
+    body=ReasonBody,
+    responses={409: "invalid_state, month_closed"},
+)
+@role_required("enterprise_staff", "union_staff")
 def reject_session(session_id: int):
     get_or_404(sessions(current_actor()), ServiceSession, session_id)
     data = parse_body(ReasonBody)
@@ -234,7 +225,12 @@ def reject_session(session_id: int):
 
 
 @bp.post("/sessions/<int:session_id>/adjust")
-@documented("Adjust a session's times with a reason (confirmed, flag adjusted)", body=AdjustBody)
+@documented(
+    "Adjust a session's times with a reason (confirmed, flag adjusted); union staff of the "
+    "student's union only in a closed or attested month",
+    body=AdjustBody,
+    responses={400: "validation_error (longer than MAX_SESSION_HOURS)", 409: "month_closed"},
+)
 @role_required("enterprise_staff", "union_staff")
 def adjust_session(session_id: int):
     get_or_404(sessions(current_actor()), ServiceSession, session_id)

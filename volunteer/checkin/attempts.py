@@ -7,29 +7,29 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..auth.models import User
-from ..errors import DomainError
+from ..errors import N_, DomainError
+from ..errors_http import localized_body
 from ..extensions import db
 from . import rules
 from .models import ScanAttempt, ScanNonce
 
 MESSAGES = {
-    "token_invalid": _l("二维码无效：请扫描服务点现场显示的二维码。"),
-    "token_expired": _l("二维码已过期：请重新扫描服务点现场的最新二维码。"),
-    "site_inactive": _l("该服务点已停用，不能签到或签退。"),
-    "already_checked_in": _l("你已经签到，还没有签退：请先在签到的服务点签退。"),
-    "not_checked_in": _l("你当前没有进行中的服务，无需签退。"),
-    "wrong_site": _l("你是在其他服务点签到的，请回到签到的服务点扫码签退。"),
-    "token_reused": _l("这个二维码你刚刚已经扫过了，请等二维码刷新后再扫。"),
-    "no_active_agreement": _l("你与该企业没有今天生效的服务协议，不能签到。"),
-    "day_not_allowed": _l("今天不是可服务日（志愿服务安排在休息日和节假日），不能签到。"),
-    "conflict": _l("同时提交了多次操作，请稍后重试。"),
-    "rate_limited": _l("扫码过于频繁，请稍后再试。"),
-    "validation_error": _l("提交的内容有误。"),
+    "token_invalid": N_("二维码无效：请扫描服务点现场显示的二维码。"),
+    "token_expired": N_("二维码已过期：请重新扫描服务点现场的最新二维码。"),
+    "site_inactive": N_("该服务点已停用，不能签到或签退。"),
+    "already_checked_in": N_("你已经签到，还没有签退：请先在签到的服务点签退。"),
+    "not_checked_in": N_("你当前没有进行中的服务，无需签退。"),
+    "wrong_site": N_("你是在其他服务点签到的，请回到签到的服务点扫码签退。"),
+    "token_reused": N_("这个二维码你刚刚已经扫过了，请等二维码刷新后再扫。"),
+    "no_active_agreement": N_("你与该企业没有今天生效的服务协议，不能签到。"),
+    "day_not_allowed": N_("今天不是可服务日（志愿服务安排在休息日和节假日），不能签到。"),
+    "conflict": N_("同时提交了多次操作，请稍后重试。"),
+    "rate_limited": N_("扫码过于频繁，请稍后再试。"),
+    "validation_error": N_("提交的内容有误。"),
 }
 TOKEN_CODES = ("token_invalid", "token_expired")
 SUCCESS_RESULTS = ("checked_in", "checked_out")
@@ -41,7 +41,7 @@ NOT_REPLAYED = ("conflict", "rate_limited", "validation_error")
 def refusal(code: str, extra: dict | None = None) -> DomainError:
     """Return the DomainError of a scan refusal with its message and status."""
     status = 400 if code in TOKEN_CODES or code == "validation_error" else 409
-    return DomainError(code, str(MESSAGES.get(code, code)), status=status, extra=extra)
+    return DomainError(code, MESSAGES.get(code, code), status=status, extra=extra)
 
 
 @dataclass
@@ -88,7 +88,7 @@ def record_refusal(attempt: Attempt, exc: DomainError, nonce: object) -> None:
                 student_id=attempt.student_id,
                 nonce=nonce,
                 status_code=exc.status,
-                body=exc.to_dict(),
+                body=localized_body(exc),  # a repeated nonce gets the first answer's words
                 created_at=attempt.at,
             )
         )

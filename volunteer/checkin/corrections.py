@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from .. import audit, clock, events
 from ..auth import scope
 from ..auth.models import User
-from ..errors import Conflict, Forbidden, ValidationError
+from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
+from ..i18n import localize
 from . import rules, sessions
 from .decisions import apply_adjustment, clean_reason
 from .models import CORRECTION_STATUSES, Correction, ServiceSession
@@ -42,23 +42,26 @@ def request_correction(
     if actor.role != "student":
         raise Forbidden()
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
     s = scope.get_or_404(scope.sessions(actor), ServiceSession, session_id)
+    sessions.close_stale(now, student_ids=[s.student_id])
     text = clean_reason(note, "note")
     if check_in_at is None and check_out_at is None:
-        raise ValidationError.field("check_out_at", _("请填写要更正的签到或签退时间。"))
+        raise ValidationError.field("check_out_at", N_("请填写要更正的签到或签退时间。"))
     real_out = check_out_at
     if real_out is None and s.status not in ("open", "auto_closed"):
         real_out = s.check_out_at
     if real_out is None:
-        raise ValidationError.field("check_out_at", _("请填写实际签退时间。"))
+        raise ValidationError.field("check_out_at", N_("请填写实际签退时间。"))
     rules.validate_session_times(check_in_at or s.check_in_at, real_out, now)
+    rules.validate_session_length(
+        check_in_at or s.check_in_at, real_out, sessions.max_session_hours()
+    )
     sessions.lock_student(s.student_id)
     waiting = select(Correction.id).where(
         Correction.session_id == s.id, Correction.status == "open"
     )
     if db.session.scalar(waiting) is not None:
-        raise Conflict("invalid_state", _("这条记录已有待处理的更正申请。"))
+        raise Conflict("invalid_state", N_("这条记录已有待处理的更正申请。"))
     c = Correction(
         session_id=s.id,
         student_id=s.student_id,
@@ -83,7 +86,7 @@ def _load_open(actor: User, correction_id: int) -> tuple[Correction, ServiceSess
     sessions.lock_student(c.student_id)
     db.session.refresh(c)
     if c.status != "open":
-        raise Conflict("invalid_state", _("该更正申请已处理。"))
+        raise Conflict("invalid_state", N_("该更正申请已处理。"))
     return c, db.session.get(ServiceSession, c.session_id)
 
 
@@ -92,13 +95,14 @@ def accept_correction(
 ) -> Correction:
     """Accept a correction: its times become the session's (adjusted, confirmed); commits."""
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
     c, s = _load_open(actor, correction_id)
     text = clean_reason(note, "note", required=False)
     db.session.refresh(s)
+    sessions.close_stale(now, student_ids=[c.student_id])
     real_in = c.proposed_check_in_at or s.check_in_at
     real_out = c.proposed_check_out_at or s.check_out_at
-    reason = _("学生更正申请：%(note)s", note=c.note)
+    # Stored as words in the deciding person's language, like a reason they type.
+    reason = str(localize(N_("学生更正申请：%(note)s", note=c.note)))
     months = apply_adjustment(actor, s, real_in, real_out, reason, now)
     before = {"status": c.status}
     c.status, c.decided_by_id, c.decided_at, c.decision_note = "accepted", actor.id, now, text
@@ -127,6 +131,6 @@ def correction_query(actor: User, status: str | None = None) -> Select:
     stmt = scope.corrections(actor)
     if status:
         if status not in CORRECTION_STATUSES:
-            raise ValidationError.field("status", _("未知状态。"))
+            raise ValidationError.field("status", N_("未知状态。"))
         stmt = stmt.where(Correction.status == status)
     return stmt.order_by(Correction.created_at.desc(), Correction.id.desc())

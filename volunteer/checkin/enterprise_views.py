@@ -5,66 +5,16 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..i18n import localize
-from ..jsonapi import paginated
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import listings, services
+from .blueprint import bp
+from .filters import STATUS_CHOICES, filtered_sessions, session_filters
 from .forms import ActionForm, AdjustForm, DecisionForm, ManualForm, ReasonForm, aware, local_input
 from .models import FLAGS
-from .views import bp, month_arg
-
-STATUS_CHOICES = [
-    ("todo", _l("需处理")),
-    ("", _l("全部")),
-    ("pending", _l("待确认")),
-    ("confirmed", _l("已确认")),
-    ("rejected", _l("已驳回")),
-    ("auto_closed", _l("自动签退")),
-    ("open", _l("服务中")),
-]
-STATUS_FILTERS = {"todo": "pending,auto_closed"}
-
-
-def month_filter(default: str | None) -> str | None:
-    """Read ?month=: absent gives `default`, empty gives every month, bad gives `default`."""
-    raw = request.args.get("month")
-    if raw is None:
-        return default
-    return month_arg() if raw else None
-
-
-def session_filters(default_status: str = "todo", default_month: str | None = None) -> dict:
-    """Read the list filters from the query string (bad values fall back to defaults)."""
-    status = request.args.get("status", default_status)
-    if status not in dict(STATUS_CHOICES):
-        status = default_status
-    flag = request.args.get("flag", "")
-    if flag not in FLAGS and flag != "any":
-        flag = ""
-    site_id = request.args.get("site_id", "")
-    return {
-        "month": month_filter(default_month),
-        "status": status,
-        "flag": flag,
-        "site_id": int(site_id) if site_id.isdigit() and int(site_id) < 2**31 else None,
-    }
-
-
-def filtered_sessions(actor, filters: dict):
-    """Return a page of (session, student, site, enterprise) rows for the filters."""
-    stmt = services.list_sessions(
-        actor,
-        month=filters["month"] or None,
-        status=STATUS_FILTERS.get(filters["status"], filters["status"]) or None,
-        flag=filters["flag"] or None,
-        site_id=filters.get("site_id"),
-        enterprise_id=filters.get("enterprise_id"),
-    )
-    return paginated(listings.with_names(stmt), tuple, scalars=False)
 
 
 @bp.get("/checkin/enterprise/sessions")
@@ -149,7 +99,7 @@ def session_detail(session_id: int):
 
 
 @bp.post("/checkin/sessions/<int:session_id>/reject")
-@role_required("enterprise_staff")
+@role_required("enterprise_staff", "union_staff")
 def reject(session_id: int):
     actor = current_actor()
     s = services.get_session(actor, session_id)
@@ -158,10 +108,12 @@ def reject(session_id: int):
         try:
             services.reject_session(actor, s.id, form.reason.data)
         except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
             attach_errors(form, exc)
         else:
             flash(_("已驳回。"), "success")
-            return redirect(url_for("checkin.enterprise_sessions"))
+            return redirect(url_for("checkin.session_detail", session_id=s.id))
     return _detail(s, reject_form=form, status=400)
 
 
@@ -179,6 +131,7 @@ def adjust(session_id: int):
                 aware(form.check_in_at.data),
                 aware(form.check_out_at.data),
                 form.reason.data,
+                confirm_long_day=bool(form.confirm_long_day.data),
             )
         except DomainError as exc:
             if exc.status in (403, 404):
@@ -206,6 +159,7 @@ def manual_entry():
                 aware(form.check_in_at.data),
                 aware(form.check_out_at.data),
                 form.reason.data,
+                confirm_long_day=bool(form.confirm_long_day.data),
             )
         except DomainError as exc:
             attach_errors(form, exc)

@@ -6,7 +6,14 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import clock
@@ -50,10 +57,16 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("驳回理由"), validators=[DataRequired(), Length(max=1000)])
 
 
+def _long_day() -> BooleanField:
+    # Shown once the day's total is above DAILY_CAP_HOURS (R32): a second, explicit step.
+    return BooleanField(_l("确认：该学生当天服务确实超过每日上限"))
+
+
 class AdjustForm(FlaskForm):
     check_in_at = _time(_l("实际签到时间"))
     check_out_at = _time(_l("实际签退时间"))
     reason = TextAreaField(_l("调整理由"), validators=[DataRequired(), Length(max=1000)])
+    confirm_long_day = _long_day()
 
 
 class ManualForm(FlaskForm):
@@ -66,6 +79,7 @@ class ManualForm(FlaskForm):
         validators=[DataRequired(), Length(max=1000)],
         description=_l("例如：手机没电、平板断网。"),
     )
+    confirm_long_day = _long_day()
 
 
 class CorrectionForm(FlaskForm):

@@ -18,10 +18,11 @@ from flask_babel import gettext as _
 
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
-from ..web_support import attach_errors
+from ..errors_http import localized_body
+from ..ui.form_errors import attach_errors
 from . import kiosks, listings, services, sitecodes
+from .blueprint import bp
 from .forms import ActionForm, KioskForm
-from .views import bp
 
 
 def _kiosk_form(actor) -> KioskForm:
@@ -184,7 +185,7 @@ def kiosk_code():
     try:
         data = services.kiosk_display(kiosk)
     except DomainError as exc:
-        return jsonify(exc.to_dict()), exc.status
+        return jsonify(localized_body(exc)), exc.status
     response = jsonify(data)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -7,7 +7,6 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import audit, clock
@@ -15,7 +14,7 @@ from ..auth import scope
 from ..auth.models import User
 from ..database import lock_rows
 from ..enterprises.models import Enterprise, Site
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import N_, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..unions.services import union_path
 from . import sessions, sitecodes
@@ -54,7 +53,7 @@ def create_kiosk(
         raise Forbidden()
     site = scope.get_or_404(scope.sites(actor), Site, site_id)
     if not isinstance(label, str) or not 1 <= len(label.strip()) <= 100:
-        raise ValidationError.field("label", _("请填写 1–100 字的名称，例如“前台平板”。"))
+        raise ValidationError.field("label", N_("请填写 1–100 字的名称，例如“前台平板”。"))
     now = now or clock.now()
     token = secrets.token_urlsafe(32)
     kiosk = Kiosk(
@@ -75,7 +74,7 @@ def pending_activation(token: str, now: datetime | None = None) -> tuple[Kiosk, 
     """Return the kiosk a valid, unused, unexpired activation link names (404 otherwise)."""
     now = now or clock.now()
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
-        raise NotFound("not_found", _("激活链接无效。"))
+        raise NotFound("not_found", N_("激活链接无效。"))
     kiosk = db.session.scalars(
         select(Kiosk).where(Kiosk.activation_hash == token_hash(token))
     ).first()
@@ -85,7 +84,7 @@ def pending_activation(token: str, now: datetime | None = None) -> tuple[Kiosk, 
         or kiosk.revoked_at is not None
         or now > kiosk.created_at + timedelta(days=ACTIVATION_DAYS)
     ):
-        raise NotFound("not_found", _("激活链接无效、已使用或已过期，请让企业管理员重新生成。"))
+        raise NotFound("not_found", N_("激活链接无效、已使用或已过期，请让企业管理员重新生成。"))
     return kiosk, db.session.get(Site, kiosk.site_id)
 
 
@@ -96,7 +95,7 @@ def activate_kiosk(token: str, now: datetime | None = None) -> tuple[Kiosk, str]
     lock_rows(kiosk)
     db.session.refresh(kiosk)
     if kiosk.activated_at is not None:
-        raise NotFound("not_found", _("激活链接已使用。"))
+        raise NotFound("not_found", N_("激活链接已使用。"))
     device = secrets.token_urlsafe(32)
     kiosk.device_hash = token_hash(device)
     kiosk.activated_at = now
@@ -150,7 +149,7 @@ def kiosk_display(kiosk: Kiosk, now: datetime | None = None) -> dict:
     """Return a kiosk's screen, noting that it is alive (at most once a minute)."""
     now = now or clock.now()
     if kiosk.revoked_at is not None:
-        raise Forbidden("kiosk_revoked", _("此平板已被企业停用。"))
+        raise Forbidden("kiosk_revoked", N_("此平板已被企业停用。"))
     site = db.session.get(Site, kiosk.site_id)
     data = display(site, now)
     if kiosk.last_seen_at is None or now - kiosk.last_seen_at >= SEEN_EVERY:

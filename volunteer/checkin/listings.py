@@ -62,9 +62,9 @@ def corrections_of(actor: User, status: str | None = None, limit: int = 50) -> l
 
 
 def roster(actor: User, now: datetime | None = None) -> list[tuple]:
-    """Return (session, student name, phone, site name) of everyone checked in now (R13)."""
+    """Return (session, student name, phone, site name) of everyone checked in now; a
+    session past the cap is not (R13), whether or not it is stored as closed yet."""
     now = now or clock.now()
-    sessions.close_stale_sessions(now)
     cutoff = now - timedelta(hours=sessions.max_session_hours())
     stmt = (
         scope.sessions(actor)

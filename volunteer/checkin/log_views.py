@@ -12,9 +12,9 @@ from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..jsonapi import paginated
 from . import scanlog
-from .enterprise_views import STATUS_CHOICES, filtered_sessions, session_filters
+from .blueprint import bp
+from .filters import STATUS_CHOICES, filtered_sessions, session_filters
 from .models import FLAGS
-from .views import bp
 
 RESULT_WORDS = {
     "checked_in": _l("签到成功"),

@@ -141,6 +141,41 @@ def validate_session_times(
         raise ValidationError(fields=fields)
 
 
+def validate_session_length(
+    check_in_at: datetime, check_out_at: datetime, max_hours: float
+) -> None:
+    """Raise ValidationError for a session longer than `max_hours` (R32)."""
+    if whole_minutes(check_in_at, check_out_at) > max_hours * 60:
+        raise ValidationError.field(
+            "check_out_at", N_("单次服务不能超过 %(n)s 小时。", n=f"{max_hours:g}")
+        )
+
+
+def minutes_by_local_day(start: datetime, end: datetime, tz: tzinfo) -> dict[str, int]:
+    """Return the whole minutes of [start, end) on each local day it touches (YYYY-MM-DD)."""
+    out: dict[str, int] = {}
+    local = start.astimezone(tz)
+    cursor = start
+    day = local.date()
+    while cursor < end:
+        following = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(days=1)
+        part_end = min(end, following)
+        out[day.isoformat()] = out.get(day.isoformat(), 0) + whole_minutes(cursor, part_end)
+        cursor, day = part_end, (following).date()
+    return out
+
+
+def long_days(
+    new: dict[str, int], others: list[dict[str, int]], cap_hours: float
+) -> dict[str, int]:
+    """Return the days whose total minutes (the new session's plus the others') exceed
+    `cap_hours`, with their totals (R32: the pages ask for a confirmation)."""
+    totals: dict[str, int] = {}
+    for day, minutes in new.items():
+        totals[day] = minutes + sum(other.get(day, 0) for other in others)
+    return {day: total for day, total in totals.items() if total > cap_hours * 60}
+
+
 def intervals_overlap(
     a_start: datetime,
     a_end: datetime | None,

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from .. import clock
 from ..auth import scope
 from ..auth.models import User
 from ..enterprises.models import Site
-from ..errors import Forbidden, ValidationError
+from ..errors import N_, Forbidden, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from .attempts import MESSAGES, SUCCESS_RESULTS
@@ -44,7 +43,7 @@ def scan_log(
         stmt = stmt.where(ScanAttempt.result.in_(SUCCESS_RESULTS))
     elif result:
         if result not in RESULTS:
-            raise ValidationError.field("result", _("未知结果。"))
+            raise ValidationError.field("result", N_("未知结果。"))
         stmt = stmt.where(ScanAttempt.result == result)
     return stmt.order_by(ScanAttempt.at.desc(), ScanAttempt.id.desc())
 

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Exists, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, events
 from ..auth.models import User
 from ..enterprises.models import Enterprise, Site
-from ..errors import DomainError, Forbidden, ValidationError
+from ..errors import N_, DomainError, Forbidden, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from . import rules, sessions, tokens
@@ -126,11 +125,9 @@ def inspect_token(
 
 def _validate(action: object, nonce: object, lat: object, lon: object, acc: object):
     if action not in rules.ACTIONS:
-        raise ValidationError.field(
-            "action", str(_l("操作应为 check_in（签到）或 check_out（签退）。"))
-        )
+        raise ValidationError.field("action", N_("操作应为 check_in（签到）或 check_out（签退）。"))
     if nonce is not None and (not isinstance(nonce, str) or not NONCE_RE.fullmatch(nonce)):
-        raise ValidationError.field("nonce", str(_l("应为 1–64 位字母、数字、- 或 _。")))
+        raise ValidationError.field("nonce", N_("应为 1–64 位字母、数字、- 或 _。"))
     return rules.validate_location(lat, lon, acc)
 
 

@@ -3,11 +3,11 @@ the per-student lock, audit paths and the location purge (R28)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
@@ -25,7 +25,7 @@ from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import month_bounds, parse_month
 from ..enterprises.models import Enterprise
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -152,15 +152,21 @@ def sync_months(s: ServiceSession, *, no_rows: bool = False) -> None:
         db.session.delete(row)
 
 
-def close_stale(now: datetime, student_id: int | None = None) -> int:
-    """Auto-close open sessions past the cap (R13) in the current transaction."""
+def close_stale(
+    now: datetime, *, student_ids: Iterable[int] | None = None, within: Select | None = None
+) -> int:
+    """Apply R13 in the current transaction, without committing: close the open sessions
+    past the cap of `student_ids`, or among those `within` selects, or (neither) all."""
     hours = max_session_hours()
     cutoff = now - timedelta(hours=hours)
-    stmt = select(ServiceSession.id).where(
-        ServiceSession.status == "open", ServiceSession.check_in_at <= cutoff
+    stmt = (
+        select(ServiceSession.id)
+        if within is None
+        else within.with_only_columns(ServiceSession.id).order_by(None)
     )
-    if student_id is not None:
-        stmt = stmt.where(ServiceSession.student_id == student_id)
+    stmt = stmt.where(ServiceSession.status == "open", ServiceSession.check_in_at <= cutoff)
+    if student_ids is not None:
+        stmt = stmt.where(ServiceSession.student_id.in_(list(student_ids)))
     closed = 0
     for session_id in db.session.scalars(stmt).all():
         s = db.session.get(ServiceSession, session_id)
@@ -182,13 +188,14 @@ def auto_close_if_stale(s: ServiceSession, now: datetime, hours: float) -> bool:
     s.updated_at = now
     sync_months(s)
     record_change(None, "auto_closed", s, before)
-    db.session.flush()
     events.session_auto_closed.send(s.id, student_id=s.student_id, enterprise_id=s.enterprise_id)
     return True
 
 
 def close_stale_sessions(now: datetime | None = None) -> int:
-    """Store R13 for every open session past the cap; return how many; commits."""
+    """Store R13 for every open session in the province past the cap; return how many;
+    commits. The `close-stale-sessions` command (cron) runs it; use cases apply R13 to
+    the sessions they touch with close_stale, in their own transaction."""
     now = now or clock.now()
     try:
         closed = close_stale(now)
@@ -217,7 +224,7 @@ def local_month_range(month: str) -> tuple[datetime, datetime]:
     """Return the UTC-comparable [start, end) of a local YYYY-MM month."""
     first, last = month_bounds(parse_month(month))
     if not 2000 <= first.year <= 2100:
-        raise ValidationError.field("month", _("年份应在 2000–2100 之间。"))
+        raise ValidationError.field("month", N_("年份应在 2000–2100 之间。"))
     tz = clock.business_tz()
     start = datetime(first.year, first.month, first.day, tzinfo=tz)
     end = datetime(last.year, last.month, last.day, tzinfo=tz) + timedelta(days=1)
@@ -238,7 +245,7 @@ def has_flag(flag: str) -> ColumnElement[bool]:
     if flag == "any":
         return ServiceSession.flags != ""
     if flag not in FLAGS:
-        raise ValidationError.field("flag", _("未知标记。"))
+        raise ValidationError.field("flag", N_("未知标记。"))
     return (literal(",") + ServiceSession.flags + literal(",")).like(f"%,{flag},%")
 
 
@@ -266,7 +273,7 @@ def session_query(
     if status:
         statuses = status.split(",")
         if not set(statuses) <= set(SESSION_STATUSES):
-            raise ValidationError.field("status", _("未知状态。"))
+            raise ValidationError.field("status", N_("未知状态。"))
         stmt = stmt.where(ServiceSession.status.in_(statuses))
     if flag:
         stmt = stmt.where(has_flag(flag))
@@ -274,15 +281,17 @@ def session_query(
 
 
 def list_sessions(actor: User, now: datetime | None = None, **filters: object) -> Select:
-    """Apply R13, then select the actor's sessions with filters, newest first."""
-    close_stale_sessions(now)
+    """Apply R13 to the actor's sessions (no commit), then select them with filters,
+    newest first."""
+    close_stale(now or clock.now(), within=scope.sessions(actor))
     return session_query(actor, **filters)  # type: ignore[arg-type]
 
 
 def get_session(actor: User, session_id: int, now: datetime | None = None) -> ServiceSession:
-    """Apply R13, then load one session in the actor's scope (404 outside it)."""
-    close_stale_sessions(now)
-    return scope.get_or_404(scope.sessions(actor), ServiceSession, session_id)
+    """Load one session in the actor's scope (404 outside it), R13 applied (no commit)."""
+    s = scope.get_or_404(scope.sessions(actor), ServiceSession, session_id)
+    close_stale(now or clock.now(), student_ids=[s.student_id])
+    return s
 
 
 def purge_locations(now: datetime | None = None) -> int:

@@ -15,6 +15,7 @@ from .. import audit, clock
 from ..auth import scope
 from ..auth.models import User
 from ..enterprises.models import Enterprise, Site
+from ..enterprises.rules import make_site_secret
 from ..errors import Forbidden
 from ..extensions import db
 from ..unions.services import union_path
@@ -90,7 +91,7 @@ def rotate_secret(actor: User, site_id: int, now: datetime | None = None) -> Sit
         raise Forbidden()
     site = scope.get_or_404(scope.sites(actor), Site, site_id)
     now = now or clock.now()
-    site.secret = tokens.make_site_secret()
+    site.secret = make_site_secret()
     site.secret_rotated_at = now
     code = db.session.scalar(
         select(Enterprise.union_code).where(Enterprise.id == site.enterprise_id)

@@ -17,7 +17,6 @@ import binascii
 import hashlib
 import hmac
 import re
-import secrets
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -73,11 +72,6 @@ def step_starts_at(step: int) -> datetime:
 def step_expires_at(step: int) -> datetime:
     """Return when the API stops accepting a step: the end of the next step."""
     return step_starts_at(step + 2)
-
-
-def make_site_secret() -> str:
-    """Return a new random site secret."""
-    return secrets.token_urlsafe(32)
 
 
 def _body(kind: str, site_id: int, step: int | None) -> bytes:

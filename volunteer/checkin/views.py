@@ -1,6 +1,7 @@
 """Pages of check-in: the scan page a QR code opens, its result, and the student's home.
 
-Staff pages live in enterprise_views, kiosk_views and log_views, on the same blueprint.
+Staff pages live in enterprise_views, kiosk_views and log_views, on the same blueprint
+(blueprint.py); importing them here registers their routes.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import math
 import secrets
 from datetime import UTC, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from .. import clock
@@ -18,22 +19,14 @@ from ..enterprises.models import Enterprise, Site
 from ..errors import DomainError
 from ..i18n import localize
 from ..jsonapi import paginated
-from ..web_support import attach_errors
-from . import listings, services, sessions, tokens
-from .api import scan_limits
+from ..ui.form_errors import attach_errors
+from . import enterprise_views, kiosk_views, listings, log_views, services, sessions, tokens  # noqa: F401
+from .blueprint import bp
+from .filters import month_arg
 from .forms import CorrectionForm, ScanForm, aware, local_input
-
-bp = Blueprint("checkin", __name__)
+from .scan_limits import scan_limits
 
 PENDING_KEY = "pending_scans"
-
-
-@bp.context_processor
-def _clock_in_templates() -> dict:
-    # Timers start from the server's now, so a phone with a wrong clock still counts right.
-    return {"now": clock.now}
-
-
 PENDING_MAX = 5
 
 
@@ -180,16 +173,6 @@ def scan_result(session_id: int):
 # --- the student's own pages ---------------------------------------------------------
 
 
-def month_arg() -> str:
-    """Return ?month= when valid, else the current month."""
-    month = request.args.get("month") or ""
-    try:
-        sessions.local_month_range(month)
-    except DomainError:
-        return clock.current_month()
-    return month
-
-
 @bp.get("/checkin/me")
 @role_required("student")
 def student_home():
@@ -243,11 +226,3 @@ def _proposed(value: datetime | None, current: datetime | None) -> datetime | No
     value = aware(value)
     unchanged = current is not None and value == current.replace(second=0, microsecond=0)
     return None if unchanged else value
-
-
-def _register_staff_pages() -> None:
-    # The staff pages add their routes to `bp`; importing them here registers them.
-    from . import enterprise_views, kiosk_views, log_views  # noqa: F401
-
-
-_register_staff_pages()

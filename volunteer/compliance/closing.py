@@ -19,11 +19,12 @@ from ..calendar.services import parse_month_arg
 from ..database import lock_rows
 from ..errors import N_, Conflict, ValidationError
 from ..extensions import db
+from ..periods import locks
+from ..periods.models import MonthClose
 from ..students.models import Student
 from ..unions.models import Union
-from . import locks
 from .groups import subtree_student_ids
-from .models import MonthClose, MonthFigure
+from .models import MonthFigure
 from .monthrows import MonthRow, compute_rows_by_month
 
 _FIGURE_FIELDS = (

@@ -10,12 +10,14 @@ from .. import audit, clock, events
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..calendar.services import parse_month_arg
+from ..database import lock_rows
 from ..errors import N_, Conflict, ValidationError
 from ..extensions import db
+from ..periods import guard
 from ..students.models import Student
 from ..unions.services import union_path
-from . import locks
 from .models import Exemption
+from .monthrows import compute_rows_by_month
 from .reads import exemption_in_scope, student_in_managed_scope
 
 MAX_EXEMPT_MINUTES = 240 * 60
@@ -42,19 +44,48 @@ def _minutes(value: object) -> int | None:
     return value
 
 
-def _ensure_open(actor: User, student_id: int, month: str, override_reason: str | None) -> bool:
-    """Refuse a closed month (409 month_closed) unless the student's union gives a reason."""
-    if not locks.closed_months(student_id, [month]):
-        return False
-    if not override_reason:
-        raise Conflict(
-            "month_closed",
+def _ensure_open(
+    actor: User, student_id: int, month: str, override_reason: str | None, action: str
+) -> bool:
+    """Apply R29 (one guard): True when the student's union overrides a closed month."""
+    return guard.ensure_changeable(
+        actor, student_id, [month], override_reason=override_reason, action=action
+    ).overriding
+
+
+def gross_requirement(student_id: int, month: str) -> int:
+    """Return the student's requirement of a month before exemptions, from the records."""
+    ids = select(Student.id).where(Student.id == student_id)
+    rows = compute_rows_by_month([month], ids, use_stored=False)[month]
+    return rows[0].gross_minutes if rows else 0
+
+
+def _check_within_gross(student_id: int, month: str, minutes: int | None) -> None:
+    """R32: a month's exemptions add up to at most the gross requirement; an exemption
+    without minutes takes the rest, so there must be a rest to take."""
+    active = db.session.scalars(
+        select(Exemption.minutes).where(
+            Exemption.student_id == student_id,
+            Exemption.month == month,
+            Exemption.revoked_at.is_(None),
+        )
+    ).all()
+    gross = gross_requirement(student_id, month)
+    taken = gross if any(m is None for m in active) else sum(active)
+    rest = max(0, gross - taken)
+    if minutes is None and rest == 0:
+        raise ValidationError.field(
+            "minutes", N_("该月应服务时长已全部免除（或无要求），没有可再免除的时长。")
+        )
+    if minutes is not None and minutes > rest:
+        raise ValidationError.field(
+            "minutes",
             N_(
-                "%(month)s 已结算；如确需修改，请填写结算后修改的理由（override_reason）。",
-                month=month,
+                "免除合计不能超过该月应服务时长：最多还可免除 %(n)s 分钟（应服务 %(gross)s 分钟）。",
+                n=rest,
+                gross=gross,
             ),
         )
-    return locks.ensure_months_open(actor, student_id, [month], override_reason)
 
 
 def exemption_dict(exemption: Exemption) -> dict:
@@ -89,7 +120,9 @@ def create_exemption(
     reason = _text(reason, "reason", required=True)
     minutes = _minutes(minutes)
     override_reason = _text(override_reason, "override_reason", required=False)
-    overriding = _ensure_open(actor, student.id, month, override_reason)
+    lock_rows(student)  # two racing exemptions must not both fit under the requirement
+    _check_within_gross(student.id, month, minutes)
+    overriding = _ensure_open(actor, student.id, month, override_reason, "exemption_created")
     exemption = Exemption(
         student_id=student.id,
         month=month,
@@ -130,7 +163,7 @@ def revoke_exemption(
     override_reason = _text(override_reason, "override_reason", required=False)
     if exemption.revoked_at is not None:
         raise Conflict("invalid_state", N_("该免除已撤销。"))
-    _ensure_open(actor, exemption.student_id, exemption.month, override_reason)
+    _ensure_open(actor, exemption.student_id, exemption.month, override_reason, "exemption_revoked")
     before = exemption_dict(exemption)
     exemption.revoked_at = now or clock.now()
     db.session.flush()

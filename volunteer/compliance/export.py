@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ..web_support import status_word
+from ..ui.words import status_word
 from .groups import GroupFigures
 from .monthrows import MonthRow
 

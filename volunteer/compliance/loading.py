@@ -17,9 +17,10 @@ from ..calendar.services import calendars_for
 from ..checkin.models import SessionMonth
 from ..database import plain_rows
 from ..extensions import db
+from ..periods.models import MonthClose
 from ..students.models import Student
 from ..unions.models import Union
-from .models import Exemption, MonthClose, MonthFigure
+from .models import Exemption, MonthFigure
 from .rules import AgreementSpan
 
 # Session statuses whose minutes count (SessionMonth.status is a copy of the session's).

@@ -1,4 +1,4 @@
-"""Exemptions, month closes, stored month figures and enterprise attestations."""
+"""Exemptions and the month figures stored when a month is closed (R18, R21)."""
 
 from __future__ import annotations
 
@@ -28,26 +28,6 @@ class Exemption(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class MonthClose(db.Model):
-    """A union's lock of a month for its subtree (R21)."""
-
-    __tablename__ = "month_closes"
-    __table_args__ = (UniqueConstraint("union_code", "month", name="uq_month_closes_union_month"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    union_code: Mapped[str] = mapped_column(ForeignKey("unions.code"))
-    month: Mapped[str] = mapped_column(String(7), index=True)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reopen_reason: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def is_closed(self) -> bool:
-        """Return whether the lock is in force."""
-        return self.closed_at is not None
-
-
 class MonthFigure(db.Model):
     """A student's figures for a month, stored when the month is closed."""
 
@@ -67,22 +47,6 @@ class MonthFigure(db.Model):
     exempt_minutes: Mapped[int] = mapped_column()
     status: Mapped[str] = mapped_column(String(30))
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Attestation(db.Model):
-    """An enterprise's signed confirmation (签字确认) of a month's roster (R23)."""
-
-    __tablename__ = "attestations"
-    __table_args__ = (
-        UniqueConstraint("enterprise_id", "month", name="uq_attestations_enterprise_month"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
-    month: Mapped[str] = mapped_column(String(7))
-    attested_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    attested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    signer_name: Mapped[str] = mapped_column(String(100))
 
 
 # Byte order on PostgreSQL, whose default collation would not sort "/SX/XA/" prefixes

@@ -22,10 +22,11 @@ def _calendar_changed(_sender: object, *, months: set[str], **_: object) -> None
         readmodel.refresh_month(month)
 
 
-def _agreement_changed(_agreement_id: int, *, student_id: int, months: set[str], **_: object):
-    # Stored figures of closed months follow hours_changed only (a termination that
-    # overrides a closed month sends it too).
-    readmodel.refresh_student(student_id, months)
+def _agreement_changed(agreement_id: int, *, student_id: int, months: set[str], **_: object):
+    # `months` are the months reached so far; the read model also holds the months to
+    # come, and the ones a shortened agreement left. Stored figures of closed months
+    # follow hours_changed, which the agreement services send as well.
+    readmodel.refresh_student(student_id, readmodel.agreement_months(agreement_id, student_id))
 
 
 def _month_closed_or_reopened(union_code: str, *, month: str, **_: object) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy import Select, bindparam, case, delete, false, func, insert, lit
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
+from ..agreements.models import Agreement
+from ..calendar.rules import month_of, months_between
 from ..checkin.models import SessionMonth
 from ..extensions import db
 from ..students.models import Student
@@ -104,6 +106,18 @@ def refresh_student_everywhere(student_id: int) -> int:
     """Rewrite every stored month of a student (e.g. after a move to another union)."""
     months = db.session.scalars(select(F.month).where(F.student_id == student_id)).all()
     return refresh_student(student_id, months)
+
+
+def agreement_months(agreement_id: int, student_id: int) -> set[str]:
+    """Return the months an agreement's change can move: its whole span, and every
+    month the student has a row in (a shortened agreement leaves some)."""
+    span = db.session.execute(
+        select(Agreement.starts_on, Agreement.ends_on).where(Agreement.id == agreement_id)
+    ).one_or_none()
+    months = set(db.session.scalars(select(F.month).where(F.student_id == student_id)))
+    if span is not None:
+        months.update(months_between(month_of(span[0]), month_of(span[1])))
+    return months
 
 
 def stored_ids(month: str, union_path: str | None = None) -> Select:

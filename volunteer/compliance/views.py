@@ -21,9 +21,9 @@ from ..auth.scope import current_actor, role_required
 from ..calendar.rules import add_months
 from ..errors import DomainError, ValidationError
 from ..i18n import current_language, localize
-from ..reports.chart import compliance_chart_svg
+from ..ui.chart import compliance_chart_svg
+from ..ui.form_errors import attach_errors
 from ..unions.services import list_unions
-from ..web_support import attach_errors
 from . import services
 from .forms import CloseForm, ExemptionForm, ReopenForm, RevokeExemptionForm
 
@@ -75,7 +75,7 @@ def dashboard():
     filters = _filters()
     board = services.dashboard(current_actor(), month, **filters)
     title, lang = _("近 12 个月达标率"), current_language()
-    # The chart escapes every text and attribute it writes (reports/chart.py). A phone
+    # The chart escapes every text and attribute it writes (ui/chart.py). A phone
     # gets the last six months drawn narrow, so that its labels stay legible.
     charts = {
         "wide": Markup(  # noqa: S704

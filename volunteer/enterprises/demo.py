@@ -7,8 +7,8 @@ from stdnum.cn import uscc
 
 from ..auth.models import User
 from ..auth.services import new_user
-from ..demo import DEMO_PASSWORD
 from ..extensions import db
+from ..unions.demo import DEMO_PASSWORD
 from . import services
 
 LOGINS = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import secrets
 from typing import Any
 
 from volunteer.errors import N_, ValidationError
@@ -82,3 +83,8 @@ def validate_location(
             N_("签到半径应在%(low)s到%(high)s米之间", low=MIN_RADIUS_M, high=MAX_RADIUS_M),
         )
     return lat, lon, radius_m
+
+
+def make_site_secret() -> str:
+    """Return a new random site secret."""
+    return secrets.token_urlsafe(32)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 
-from .. import audit, clock
-from ..agreements import queries as agreement_queries
-from ..agreements import services as agreement_services
+from .. import audit, clock, events
 from ..agreements.models import Agreement
-from ..agreements.services import race_safe
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict, new_user
-from ..database import lock_rows
+from ..database import lock_rows, race_safe
 from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..students.identity import normalize_credit_code, normalize_phone
@@ -32,14 +28,6 @@ SITE_TEXT_FIELDS = ("name", "address")
 # How far ahead "capacity in use" looks for the busiest day.
 CAPACITY_HORIZON_DAYS = 183
 _FAR_FUTURE = date(9999, 12, 31)
-
-
-def _site_secret() -> str:
-    try:
-        from ..checkin.tokens import make_site_secret
-    except ImportError:
-        return secrets.token_hex(32)
-    return make_site_secret()
 
 
 def _require_union_staff(actor: User) -> None:
@@ -183,7 +171,7 @@ def add_site(actor: User, enterprise_id: int, **values: Any) -> Site:
         longitude=lon,
         radius_m=radius,
         is_active=True,
-        secret=_site_secret(),
+        secret=rules.make_site_secret(),
         created_at=clock.now(),
     )
     db.session.add(site)
@@ -315,21 +303,28 @@ def capacity_in_use(enterprise: Enterprise, today: date | None = None) -> Capaci
     today = today or clock.today()
     horizon = date.fromordinal(today.toordinal() + CAPACITY_HORIZON_DAYS)
     ids = [enterprise.id]
-    now_use = agreement_queries.peak_in_use(today, today, ids).get(enterprise.id, 0)
-    peak = agreement_queries.peak_in_use(today, horizon, ids).get(enterprise.id, 0)
+    now_use = _places_taken(ids, today, today).get(enterprise.id, 0)
+    peak = _places_taken(ids, today, horizon).get(enterprise.id, 0)
     return CapacityUse(enterprise.capacity, now_use, peak, today, horizon)
 
 
 def in_use_today(enterprise_ids: list[int], today: date | None = None) -> dict[int, int]:
     """Return {enterprise_id: students holding a place today} in one query."""
     today = today or clock.today()
-    return agreement_queries.peak_in_use(today, today, enterprise_ids)
+    return _places_taken(enterprise_ids, today, today)
 
 
 def peak_booked(enterprise_id: int, today: date | None = None) -> int:
     """Return the most students holding a place on any day from today on."""
     today = today or clock.today()
-    return agreement_queries.peak_in_use(today, _FAR_FUTURE, [enterprise_id]).get(enterprise_id, 0)
+    return _places_taken([enterprise_id], today, _FAR_FUTURE).get(enterprise_id, 0)
+
+
+def _places_taken(enterprise_ids: list[int], from_on: date, to_on: date) -> dict[int, int]:
+    # Which agreements hold a place is the agreements feature's to say (R6).
+    return events.ask(
+        events.places_taken, enterprise_ids=enterprise_ids, from_on=from_on, to_on=to_on
+    )
 
 
 def students_under_agreement(enterprise_id: int, today: date | None = None) -> list[Any]:
@@ -385,14 +380,14 @@ def agreements_with_names(
     limit: int | None = None,
 ) -> list[Any]:
     """Return agreement rows with names the actor may read, for an enterprise's pages."""
-    stmt = agreement_services.with_names(
-        agreement_services.list_agreements(
-            actor, enterprise_id=enterprise_id, status=status, today=today
-        )
+    return events.ask(
+        events.enterprise_agreements,
+        actor,
+        enterprise_id=enterprise_id,
+        status=status,
+        today=today,
+        limit=limit,
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(db.session.execute(stmt).all())
 
 
 def enterprise_of(site: Site) -> Enterprise | None:

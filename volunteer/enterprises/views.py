@@ -18,8 +18,8 @@ from .. import clock
 from ..auth import scope
 from ..auth.scope import current_actor, get_or_404, role_required
 from ..errors import DomainError
+from ..ui.form_errors import attach_errors
 from ..unions.services import list_unions
-from ..web_support import attach_errors
 from . import services
 from .forms import EnterpriseEditForm, EnterpriseForm, SiteForm, StaffForm
 from .models import Enterprise, Site

@@ -46,14 +46,26 @@ def enterprise_report(enterprise_id: int, month: str):
 
 @bp.post("/enterprises/<int:enterprise_id>/reports/<month>/attest")
 @documented(
-    "Attest (签字确认) the month's roster once the month is over; a repeat answers 200 "
-    "with the first attestation unchanged (`created` false)",
-    responses={200: "Attested", 409: "month_not_over"},
+    "Attest (签字确认) the month's roster once the month is over and every session in it "
+    "is settled; a repeat of a current attestation answers the same 200 (`created` "
+    "false); a stale one is attested again",
+    responses={
+        200: "Attestation",
+        409: "month_not_over, unresolved_sessions (error.sessions: the ids to settle)",
+    },
 )
 @role_required("enterprise_staff")
 def attest(enterprise_id: int, month: str):
     attestation, created = services.attest_month(current_actor(), enterprise_id, month)
-    return jsonify(services.attestation_to_dict(attestation) | {"created": created})
+    body = services.attestation_to_dict(attestation, attestation.enterprise_id, attestation.month)
+    return jsonify(body | {"created": created})
+
+
+@bp.get("/enterprises/<int:enterprise_id>/reports/<month>/attestation")
+@documented("An enterprise's attestation of a month: none, current or stale (R30)")
+@role_required("enterprise_staff", "union_staff")
+def attestation(enterprise_id: int, month: str):
+    return jsonify(services.attestation_state(current_actor(), enterprise_id, month))
 
 
 @bp.get("/unions/<code>/reports/<month>.<any(csv, xlsx):fmt>")

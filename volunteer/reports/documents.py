@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+# The renderers take these two from here too.
+from ..ui.text import month_text as month_text
+from ..ui.text import percent_text as percent_text
+
 # R19 status codes, in the order the rules decide them.
 STATUS_LABELS_ZH: dict[str, str] = {
     "not_required": "无需服务",
@@ -82,25 +86,9 @@ def hours_text(minutes: int, max_places: int = 2, min_places: int = 1) -> str:
     return text.rstrip(".")
 
 
-def month_text(month: str) -> str:
-    """Return "YYYY-MM" as "2026年9月"; anything else unchanged."""
-    year, _, mon = month.partition("-")
-    if len(year) == 4 and year.isdigit() and mon.isdigit() and 1 <= int(mon) <= 12:
-        return f"{int(year)}年{int(mon)}月"
-    return month
-
-
 def date_text(day: date) -> str:
     """Return a date as "2026年9月3日"."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def percent_text(rate: float | None) -> str:
-    """Return a 0–1 rate as "87.5%" ("100%", not "100.0%"); empty for None."""
-    if rate is None:
-        return ""
-    value = Decimal(str(rate * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value.normalize():f}%"
 
 
 @dataclass(frozen=True)
@@ -131,17 +119,39 @@ class EnterpriseReport:
     generated_at: datetime
     attested_at: datetime | None = None
     attested_by: str | None = None
+    # Set when the figures changed after the signature (R30): the signature no longer
+    # covers the rows above, and every rendering says so.
+    stale_since: datetime | None = None
 
     def __post_init__(self) -> None:
-        if self.generated_at.tzinfo is None:
-            raise ValueError("generated_at must be timezone-aware")
-        if self.attested_at is not None and self.attested_at.tzinfo is None:
-            raise ValueError("attested_at must be timezone-aware")
+        for name in ("generated_at", "attested_at", "stale_since"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name} must be timezone-aware")
 
     @property
     def is_attested(self) -> bool:
-        """Say whether the enterprise has attested this month's roster."""
-        return self.attested_at is not None
+        """Say whether the enterprise's attestation covers the figures of this report."""
+        return self.attested_at is not None and self.stale_since is None
+
+    @property
+    def attestation_status(self) -> str:
+        """Return "none", "current" or "stale" (R30)."""
+        if self.attested_at is None:
+            return "none"
+        return "stale" if self.stale_since is not None else "current"
+
+    def attestation_line(self, local_time) -> str:
+        """Return the attestation sentence every file prints (times through `local_time`)."""
+        if self.attested_at is None:
+            return "签字确认：本月名单尚未签字确认。"
+        signed = f"{self.attested_by or ''} 于 {local_time(self.attested_at)}"
+        if self.stale_since is not None:
+            return (
+                f"签字后已变更：本月数据于 {local_time(self.stale_since)} 变更，"
+                f"{signed} 的签字确认不适用于以上数据，待企业重新签字确认。"
+            )
+        return f"签字确认：{signed} 确认本月名单与服务时长。"
 
     @property
     def total_sessions(self) -> int:

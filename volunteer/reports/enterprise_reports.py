@@ -13,15 +13,15 @@ from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import month_bounds, parse_month
 from ..checkin.models import ServiceSession, SessionMonth
-from ..checkin.sessions import close_stale_sessions
+from ..checkin.sessions import close_stale
 from ..enterprises.models import Enterprise
 from ..errors import N_, ValidationError
 from ..extensions import db
+from ..periods.locks import attestation_of
 from ..students.models import Student
 from ..unions.models import Union
 from ..unions.services import union_path
 from . import figures, renderers
-from .attestations import attestation_of
 from .documents import EnterpriseReport, ReportRow
 from .downloads import Download
 from .rules import agreement_label
@@ -162,8 +162,10 @@ def build_enterprise_report(
 def _report(actor: User, enterprise: Enterprise, month: object, now: datetime) -> EnterpriseReport:
     today = clock.to_local(now).date()
     month = checked_month(month, today)
-    # R13 first: a session left open past the cap shows as auto-closed on the report.
-    close_stale_sessions(now)
+    # R13 first (no commit): a session left open past the cap shows as auto-closed.
+    close_stale(
+        now, within=select(ServiceSession).where(ServiceSession.enterprise_id == enterprise.id)
+    )
     union_name = db.session.scalar(select(Union.name).where(Union.code == enterprise.union_code))
     attestation = attestation_of(enterprise.id, month)
     return EnterpriseReport(
@@ -175,6 +177,7 @@ def _report(actor: User, enterprise: Enterprise, month: object, now: datetime) -
         generated_at=now,
         attested_at=attestation.attested_at if attestation else None,
         attested_by=attestation.signer_name if attestation else None,
+        stale_since=attestation.stale_since if attestation else None,
     )
 
 
@@ -248,6 +251,10 @@ def report_to_dict(enterprise_id: int, report: EnterpriseReport) -> dict:
         if report.attested_at
         else None,
         "attested_by": report.attested_by,
+        "attestation_status": report.attestation_status,
+        "stale_since": clock.to_local(report.stale_since).isoformat()
+        if report.stale_since
+        else None,
     }
 
 

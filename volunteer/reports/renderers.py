@@ -117,6 +117,9 @@ def enterprise_report_csv(report: EnterpriseReport) -> bytes:
             "",
         )
     )
+    if report.attestation_status != "none":
+        # After the table, so that a reader of the rows is told what the signature covers.
+        lines.append((_safe_text(_attestation_line(report)),))
     return _csv_bytes(lines)
 
 
@@ -257,9 +260,7 @@ def enterprise_report_xlsx(report: EnterpriseReport) -> bytes:
 
 
 def _attestation_line(report: EnterpriseReport) -> str:
-    if report.attested_at is None:
-        return "签字确认：本月名单尚未签字确认。"
-    return f"签字确认：{report.attested_by or ''} 于 {_local_time(report.attested_at)} 确认本月名单与服务时长。"
+    return report.attestation_line(_local_time)
 
 
 def _summary_sheet(ws: Worksheet, summary: UnionSummary, kind: str) -> None:

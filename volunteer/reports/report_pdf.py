@@ -6,6 +6,7 @@ import io
 import re
 from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -235,6 +236,10 @@ def _signature_lines() -> Table:
 
 def _attestation(report: EnterpriseReport) -> KeepTogether:
     heading = _p("签字确认", "body")
+    if report.stale_since is not None:
+        line = report.attestation_line(_local_time)
+        note = _pm(f'<font color="{_ACCENT_HEX}">{escape(line)}</font>', "small")
+        return KeepTogether([heading, note, _signature_lines()])
     if report.attested_at is not None:
         box = _attested_box(report.attested_by or "", report.attested_at)
         return KeepTogether([heading, Spacer(1, 2 * mm), box])

@@ -6,7 +6,14 @@ the CLI and the event receivers (reactions.py) use.
 
 from __future__ import annotations
 
-from .attestations import attest_month, attestation_of, attestation_to_dict
+from ..periods.attestations import (
+    attest_month,
+    attestation_state,
+    attestation_to_dict,
+    unresolved_rows,
+    unresolved_sessions,
+)
+from ..periods.locks import attestation_of
 from .certificate_access import (
     certificate_to_dict,
     default_period,
@@ -42,7 +49,10 @@ from .union_summaries import (
 __all__ = [
     "attest_month",
     "attestation_of",
+    "attestation_state",
     "attestation_to_dict",
+    "unresolved_rows",
+    "unresolved_sessions",
     "build_enterprise_report",
     "build_union_summary",
     "certificate_student",

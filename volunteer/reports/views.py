@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -11,9 +13,9 @@ from ..auth.scope import current_actor, role_required
 from ..calendar.rules import add_months
 from ..errors import DomainError, NotFound, ValidationError
 from ..i18n import current_language, localize, month_name
-from ..web_support import attach_errors
+from ..ui.chart import compliance_chart_svg
+from ..ui.form_errors import attach_errors
 from . import services
-from .chart import compliance_chart_svg
 from .documents import CERTIFICATE_TITLES, hours_text, percent_text
 from .downloads import attachment
 from .forms import AttestForm, CertificateForm
@@ -87,12 +89,20 @@ def enterprise_report_page():
             )
         enterprise_id = int(raw)
     report = services.build_enterprise_report(actor, enterprise_id, month)
+    month_over = is_month_over(month, clock.today())
+    # What stands between the enterprise and its signature (R30), listed to settle.
+    unresolved: list[dict] = []
+    # A month before 2000 (still readable) has nothing to attest: ValidationError.
+    if month_over and report.attestation_status != "current":
+        with suppress(ValidationError):
+            unresolved = services.unresolved_rows(enterprise_id, month)
     return render_template(
         "reports/enterprise_report.html",
         report=report,
         enterprise_id=enterprise_id,
         is_enterprise=actor.role == "enterprise_staff",
-        month_over=is_month_over(month, clock.today()),
+        month_over=month_over,
+        unresolved=unresolved,
         form=AttestForm(),
         **_months_around(month),
     )
@@ -121,7 +131,7 @@ def attest(enterprise_id: int, month: str):
         flash(localize(exc.message), "error")
         return redirect(back)
     if created:
-        flash(_("已签字确认本月名单。此后本月的服务记录不能再确认或修改。"), "success")
+        flash(_("已签字确认本月名单。此后本企业不能再确认或修改本月的服务记录。"), "success")
     else:
         flash(_("本月已签字确认过。"), "info")
     return redirect(back)

@@ -11,6 +11,7 @@ from ..auth.scope import current_actor, role_required
 from ..errors import N_, ValidationError
 from ..jsonapi import Body, Password, Text100, Username, documented, page_args, parse_body
 from . import services
+from .serialize import student_dict
 
 bp = Blueprint("students_api", __name__, url_prefix="/api/v1")
 
@@ -52,7 +53,7 @@ def create_student():
         current_actor(), username=data.username, password=data.password, **fields
     )
     user_id = services.get_student(current_actor(), student.id)[1]
-    return jsonify(services.student_dict(student, user_id, current_actor())), 201
+    return jsonify(student_dict(student, user_id, current_actor())), 201
 
 
 @bp.get("/students")
@@ -78,7 +79,7 @@ def list_students():
     actor = current_actor()
     return jsonify(
         {
-            "items": [services.student_dict(s, uid, actor) for s, uid in found.items],
+            "items": [student_dict(s, uid, actor) for s, uid in found.items],
             "total": found.total,
             "page": found.page,
             "per_page": found.per_page,
@@ -92,7 +93,7 @@ def list_students():
 def get_student(student_id: int):
     actor = current_actor()
     student, user_id = services.get_student(actor, student_id)
-    return jsonify(services.student_dict(student, user_id, actor))
+    return jsonify(student_dict(student, user_id, actor))
 
 
 @bp.get("/students/<int:student_id>/id-number")

@@ -24,6 +24,7 @@ from ..unions.models import Union
 from . import importing, rules
 from .identity import IdCipher, mask_id_number, normalize_id_number
 from .models import Student
+from .serialize import audit_view
 
 # progress(done, total): rows whose passwords are hashed so far, of all rows.
 Progress = Callable[[int, int], Any]
@@ -230,7 +231,7 @@ def write_students(
     db.session.flush()
     for student, user in zip(students, users, strict=True):
         path = unions[student.union_code]
-        after = {**_audit_view(student), "username": user.username}
+        after = {**audit_view(student), "username": user.username}
         audit.record(actor, "created", "student", student.id, after=after, union_path=path)
         audit.record(
             actor,
@@ -241,9 +242,3 @@ def write_students(
             after={"username": user.username, "role": "student", "name": user.name},
         )
     return students
-
-
-def _audit_view(student: Student) -> dict[str, Any]:
-    from .services import audit_view
-
-    return audit_view(student)

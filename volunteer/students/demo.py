@@ -6,8 +6,8 @@ from sqlalchemy import select
 from stdnum.cn import ric
 
 from ..auth.models import User
-from ..demo import DEMO_PASSWORD
 from ..extensions import db
+from ..unions.demo import DEMO_PASSWORD
 from . import services
 
 # (what, username, password): printed by `flask seed-demo`. Their passwords count as

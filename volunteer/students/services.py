@@ -20,9 +20,10 @@ from ..enterprises.models import Enterprise
 from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..unions.models import Union
-from . import rules
+from . import bulk_import, rules
 from .identity import IdCipher, mask_id_number
 from .models import AidRecord, Student
+from .serialize import audit_view
 
 # The fields a union officer may set on a student's profile (rules.PROFILE_FIELDS).
 EDITABLE = frozenset(rules.PROFILE_FIELDS)
@@ -42,44 +43,6 @@ def id_cipher() -> IdCipher:
         cached = (keys, IdCipher(keys[0], keys[1]))
         current_app.extensions["volunteer.id_cipher"] = cached
     return cached[1]
-
-
-# --- serialisation -------------------------------------------------------------------
-
-
-def student_dict(student: Student, user_id: int | None, viewer: User | None = None) -> dict:
-    """Serialise as the API's Student object; enterprise staff get no ID data at all."""
-    masked = student.id_number_masked
-    if viewer is not None and viewer.role == "enterprise_staff":
-        masked = None  # SPEC §3: enterprises never see ID numbers, masked or not
-    return {
-        "id": student.id,
-        "name": student.name,
-        "id_number_masked": masked,
-        "phone": student.phone,
-        "university": student.university,
-        "major": student.major,
-        "enrollment_year": student.enrollment_year,
-        "home_city": student.home_city,
-        "union_code": student.union_code,
-        "user_id": user_id,
-    }
-
-
-def audit_view(student: Student) -> dict[str, Any]:
-    """Return what the audit log keeps of a student (the ID number only masked)."""
-    return {
-        "name": student.name,
-        "id_number_masked": student.id_number_masked,
-        "phone": student.phone,
-        "university": student.university,
-        "university_city": student.university_city,
-        "major": student.major,
-        "enrollment_year": student.enrollment_year,
-        "home_city": student.home_city,
-        "union_code": student.union_code,
-        "family_hardship": student.family_hardship,
-    }
 
 
 def with_user_ids(stmt: Select) -> Select:
@@ -385,8 +348,6 @@ def import_students(
     `actor` None is the CLI, which may name any union (or only `union_code`'s subtree).
     `progress(done, total)` is told as rows' passwords are hashed, the slow part of a large file.
     """
-    from . import bulk_import
-
     unions = bulk_import.allowed_unions(actor, union_code)
     cipher = id_cipher()
     records = bulk_import.check_upload(filename, data, unions, cipher)

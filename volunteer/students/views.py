@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError, ValidationError
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import importing, services
 from .forms import AidForm, EditStudentForm, ImportForm, NewStudentForm, StudentForm
 

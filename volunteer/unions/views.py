@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ..auth import services as auth_services
 from ..auth.scope import current_actor, get_or_404, role_required, unions
 from ..errors import DomainError
-from ..web_support import attach_errors
+from ..ui.form_errors import attach_errors
 from . import services
 from .forms import StaffForm, UnionForm
 from .models import Union

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ..audit_queries import audit_entries, parse_since
 from ..auth.scope import current_actor, role_required
 from ..jsonapi import documented, paginated
 from ..openapi import build_document
+from .audit_queries import audit_entries, parse_since
 
 bp = Blueprint("web_api", __name__, url_prefix="/api/v1")
 

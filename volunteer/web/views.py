@@ -15,10 +15,14 @@ from flask import (
     url_for,
 )
 
+from ..audit import ENTITIES
 from ..auth.scope import current_actor, role_required
 from ..database import ping
+from ..errors import ValidationError
 from ..i18n import LOCALES, localize
-from ..web_support import home_endpoint
+from ..jsonapi import page_args
+from .audit_queries import audit_entries, page_of, parse_since
+from .navigation import home_endpoint
 
 bp = Blueprint("web", __name__)
 
@@ -77,11 +81,6 @@ def healthz():
 @bp.get("/audit")
 @role_required("union_staff")
 def audit_log():
-    from ..audit import ENTITIES
-    from ..audit_queries import audit_entries, parse_since
-    from ..errors import ValidationError
-    from ..jsonapi import page_args
-
     args = request.args
     try:
         page, per_page = page_args()
@@ -95,8 +94,6 @@ def audit_log():
     except ValidationError as exc:
         flash(localize(exc.message), "error")
         return redirect(url_for("web.audit_log"))
-    from ..audit_queries import page_of
-
     entries, total = page_of(stmt, page, per_page)
     filters = {
         k: v for k, v in args.items() if k in ("entity", "entity_id", "actor", "since") and v

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from volunteer.reports.documents import month_text, percent_text
+from .text import month_text, percent_text
 
 _LINE = "#2563eb"
 _MUTED = "#6b7280"

@@ -1,4 +1,4 @@
-"""Reading the audit log within an officer's scope."""
+"""Reading the audit log within an officer's scope (the audit page and GET /api/v1/audit)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
 
-from .audit import ENTITIES, AuditEntry
-from .auth.models import User
-from .auth.scope import actor_union
-from .errors import N_, ValidationError
+from .. import clock
+from ..audit import ENTITIES, AuditEntry
+from ..auth.models import User
+from ..auth.scope import actor_union
+from ..errors import N_, ValidationError
+from ..extensions import db
 
 
 def audit_entries(
@@ -46,8 +48,6 @@ def parse_since(value: str | None) -> datetime | None:
     """Parse an ISO date or datetime (with offset, or local) for the `since` filter."""
     if not value:
         return None
-    from . import clock
-
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
@@ -59,8 +59,6 @@ def parse_since(value: str | None) -> datetime | None:
 
 def page_of(stmt: Select, page: int, per_page: int) -> tuple[list[AuditEntry], int]:
     """Return one page of entries and the total count."""
-    from .extensions import db
-
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     entries = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return list(entries), total or 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
 
-from .extensions import login_manager
+from ..auth.models import User
+from ..auth.tokens import user_for_token
+from ..extensions import db, login_manager
 
 # Pages an account with an initial password may still use.
 INITIAL_PASSWORD_ENDPOINTS = {
@@ -29,9 +31,6 @@ CSP = (
 @login_manager.user_loader
 def load_user(session_id: str):
     """Load the session's user, provided the password has not changed since login."""
-    from .auth.models import User
-    from .extensions import db
-
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
@@ -50,8 +49,6 @@ def authenticate_api() -> None:
     g.pop("api_auth_error", None)
     if not request.path.startswith("/api/"):
         return
-    from .auth.tokens import user_for_token
-
     header = request.headers.get("Authorization", "")
     g.api_user = None
     if not header:

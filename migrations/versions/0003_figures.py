@@ -2,8 +2,8 @@
 
 An existing database fills it once with `flask backfill-figures` (README).
 
-Revision ID: 0002_figures
-Revises: 0001
+Revision ID: 0003_figures
+Revises: 0002_guards
 Create Date: 2026-12-03 15:33:21.813592
 
 """
@@ -14,8 +14,8 @@ import volunteer.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_figures'
-down_revision = '0001'
+revision = '0003_figures'
+down_revision = '0002_guards'
 branch_labels = None
 depends_on = None
 
