@@ -276,6 +276,8 @@ def _board(board):
         "page": _rows(board.listed[3:7]),
         "at_risk": _rows(board.with_status("at_risk")),
         "missed": _rows(board.with_status("missed")),
+        # The dashboard's previews (read together in one windowed query).
+        "heads": [_rows(board.with_status(s)[:n]) for s in ("missed", "at_risk") for n in (1, 20)],
         "unmatched": _rows(board.unmatched),
         "closed_by": board.closed_by,
     }

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import Select, and_, collate, func, or_, select
+from sqlalchemy import Select, and_, case, collate, func, or_, select
 
 from ..agreements.models import Agreement
 from ..enterprises.models import Enterprise
@@ -29,6 +29,9 @@ from .readmodel import path_range
 from .readmodel_sql import Today, met_sql, needed_sql, status_sql
 from .rules import STATUSES, compliance_rate, pace_minutes_per_day
 
+# The dashboard's short lists: read together, this many rows of each.
+HEAD_STATUSES = ("missed", "at_risk")
+HEAD_ROWS = 20
 SEVERITY = (
     "missed",
     "at_risk",
@@ -99,20 +102,24 @@ class SubtreeMonth:
     def __init__(self, union: Union, month: str, today: date):
         self.union, self.month, self.t = union, month, Today.of(month, today)
         self.status = status_sql(self.t)
+        self._grouped: list | None = None
         self._counts: list | None = None
         self._students: list | None = None
+        self._heads: dict[str, list[MonthRow]] | None = None
 
     def _where(self):
         return (F.month == self.month, *path_range(self.union.path))
 
     # --- grouped counts -------------------------------------------------------------
 
-    def counts(self) -> list[tuple]:
-        """(union_code, status, rows, required, confirmed, pending, rows required)."""
-        if self._counts is None:
-            self._counts = db.session.execute(
+    def grouped(self) -> list[tuple]:
+        """(union_code, enterprise_ids, status, rows, required, confirmed, pending, rows
+        required): one scan of the month's range feeds the summary and both groupings."""
+        if self._grouped is None:
+            self._grouped = db.session.execute(
                 select(
                     F.union_code,
+                    F.enterprise_ids,
                     self.status,
                     func.count(),
                     func.sum(F.required_minutes),
@@ -121,22 +128,35 @@ class SubtreeMonth:
                     func.count().filter(F.required_minutes > 0),
                 )
                 .where(*self._where())
-                .group_by(F.union_code, self.status)
+                .group_by(F.union_code, F.enterprise_ids, self.status)
             ).all()
+        return self._grouped
+
+    def counts(self) -> list[tuple]:
+        """(union_code, status, rows, required, confirmed, pending, rows required)."""
+        if self._counts is None:
+            tally = _Tally()
+            for code, _eids, status, *values in self.grouped():
+                tally.add((code, status), values)
+            self._counts = [(*key, *values) for key, values in tally.rows.items()]
         return self._counts
 
     def students(self) -> list[tuple]:
         """(union_code, students, unmatched) for every union of the subtree."""
         if self._students is None:
-            self._students = db.session.execute(
-                select(
-                    Student.union_code,
-                    func.count(),
-                    func.count().filter(~_matched()),
-                )
-                .where(Student.union_code.in_(_subtree_codes(self.union)))
-                .group_by(Student.union_code)
+            codes = Student.union_code.in_(_subtree_codes(self.union))
+            total = db.session.execute(
+                select(Student.union_code, func.count()).where(codes).group_by(Student.union_code)
             ).all()
+            # NOT EXISTS in WHERE: an anti-join, not a subquery per student.
+            unmatched = dict(
+                db.session.execute(
+                    select(Student.union_code, func.count())
+                    .where(codes, ~_matched())
+                    .group_by(Student.union_code)
+                ).all()
+            )
+            self._students = [(code, n, unmatched.get(code, 0)) for code, n in total]
         return self._students
 
     def summary(self) -> dict:
@@ -192,20 +212,11 @@ class SubtreeMonth:
 
     def enterprise_groups(self) -> list[GroupFigures]:
         """groups.enterprise_groups(): per enterprise of the month's signed agreements."""
-        rows = db.session.execute(
-            select(
-                F.enterprise_ids,
-                self.status,
-                func.count(),
-                func.sum(F.required_minutes),
-                func.sum(F.confirmed_minutes),
-                func.sum(F.pending_minutes),
-                func.count().filter(F.required_minutes > 0),
-            )
-            .where(*self._where(), F.enterprise_ids != "")
-            .group_by(F.enterprise_ids, self.status)
-        ).all()
-        ids = {int(e) for row in rows for e in row[0].split(",")}
+        tally = _Tally()
+        for _code, eids, status, *values in self.grouped():
+            if eids:
+                tally.add((eids, status), values)
+        ids = {int(e) for key, _status in tally.rows for e in key.split(",")}
         if not ids:
             return []
         names = dict(
@@ -214,19 +225,21 @@ class SubtreeMonth:
             .all()
         )
         groups = {eid: GroupFigures(str(eid), names.get(eid, str(eid))) for eid in ids}
-        for key, status, n, req, conf, pend, nreq in rows:
+        for (key, status), (n, req, conf, pend, nreq) in tally.rows.items():
             # A student who switched enterprise mid-month counts under both.
             for eid in key.split(","):
-                _add_to_group(groups[int(eid)], status, n, req or 0, conf or 0, pend or 0, nreq)
+                _add_to_group(groups[int(eid)], status, n, req, conf, pend, nreq)
         return sorted(groups.values(), key=lambda g: (g.name, g.key))
 
     # --- rows -----------------------------------------------------------------------
 
     def _rows_stmt(self, status: str | None, unmatched: bool) -> Select:
         joined = and_(F.student_id == Student.id, F.month == self.month)
+        # Only "not required" has students without a row: the other statuses join inner.
+        outer = status in (None, "not_required")
         stmt = (
             select(Student.id)
-            .join(F, joined, isouter=True)
+            .join(F, joined, isouter=outer)
             .where(Student.union_code.in_(_subtree_codes(self.union)))
         )
         if status is not None:
@@ -234,6 +247,25 @@ class SubtreeMonth:
         if unmatched:
             stmt = stmt.where(~_matched())
         return stmt
+
+    def _columns(self) -> list:
+        return [
+            Student.id,
+            Student.name,
+            Student.union_code,
+            Student.phone,
+            Union.path,
+            _matched(),
+            F.gross_minutes,
+            F.required_minutes,
+            F.confirmed_minutes,
+            F.pending_minutes,
+            F.exempt_minutes,
+            F.closed,
+            F.enterprise_ids,
+            F.days_left,
+            self.status.label("status"),
+        ]
 
     def count(self, status: str | None = None, unmatched: bool = False) -> int:
         stmt = self._rows_stmt(status, unmatched)
@@ -250,29 +282,11 @@ class SubtreeMonth:
     ) -> list[MonthRow]:
         """A page of month rows, sorted in SQL: "severity" (reads.by_severity), "name"
         (the unmatched list) or "id" (the API)."""
-        stmt = self._rows_stmt(status, unmatched).with_only_columns(
-            Student.id,
-            Student.name,
-            Student.union_code,
-            Student.phone,
-            Union.path,
-            _matched(),
-            F.gross_minutes,
-            F.required_minutes,
-            F.confirmed_minutes,
-            F.pending_minutes,
-            F.exempt_minutes,
-            F.closed,
-            F.enterprise_ids,
-            F.days_left,
-            self.status,
-        )
+        stmt = self._rows_stmt(status, unmatched).with_only_columns(*self._columns())
         stmt = stmt.join(Union, Union.code == Student.union_code)
         name = _by_name(Student.name)
         if order == "severity":
             rank = {s: i for i, s in enumerate(SEVERITY)}
-            from sqlalchemy import case
-
             stmt = stmt.order_by(
                 case(rank, value=self.status, else_=99),
                 func.coalesce(needed_sql(), 0).desc(),
@@ -289,6 +303,37 @@ class SubtreeMonth:
             stmt = stmt.limit(limit)
         closes = load_closes([self.month]).get(self.month, set())
         return [self._row(r, closes) for r in db.session.execute(stmt).all()]
+
+    def heads(self) -> dict[str, list[MonthRow]]:
+        """The first HEAD_ROWS rows of each of HEAD_STATUSES, worst first: the
+        dashboard's two short lists in one scan (a window per status)."""
+        if self._heads is None:
+            sub = self._heads_stmt().subquery()
+            stmt = select(*[c for c in sub.c if c.name != "rank"]).where(sub.c.rank <= HEAD_ROWS)
+            stmt = stmt.order_by(sub.c.status, sub.c.rank)
+            closes = load_closes([self.month]).get(self.month, set())
+            self._heads = {s: [] for s in HEAD_STATUSES}
+            for r in db.session.execute(stmt).all():
+                row = self._row(r, closes)
+                self._heads[row.status].append(row)
+        return self._heads
+
+    def _heads_stmt(self) -> Select:
+        rank = func.row_number().over(
+            partition_by=self.status,
+            order_by=[needed_sql().desc(), _by_name(Student.name), Student.id],
+        )
+        joined = and_(F.student_id == Student.id, F.month == self.month)
+        return (
+            select(*self._columns(), rank.label("rank"))
+            .select_from(Student)
+            .join(F, joined)
+            .join(Union, Union.code == Student.union_code)
+            .where(
+                Student.union_code.in_(_subtree_codes(self.union)),
+                self.status.in_(HEAD_STATUSES),
+            )
+        )
 
     def _row(self, r, closes: set[str]) -> MonthRow:
         sid, name, code, phone, path, matched = r[:6]
@@ -331,10 +376,23 @@ class SubtreeMonth:
         total: int | None = None,
     ) -> RowList:
         """A sequence of rows fetched a page at a time (len() from `total` or a count)."""
-        return RowList(
-            lambda offset, limit: self.rows(
+
+        def fetch(offset: int, limit: int | None) -> list[MonthRow]:
+            if (
+                status in HEAD_STATUSES
+                and not unmatched
+                and order == "severity"
+                and offset == 0
+                and limit is not None
+                and limit <= HEAD_ROWS
+            ):
+                return self.heads()[status][:limit]
+            return self.rows(
                 status=status, unmatched=unmatched, order=order, offset=offset, limit=limit
-            ),
+            )
+
+        return RowList(
+            fetch,
             (lambda: total) if total is not None else (lambda: self.count(status, unmatched)),
         )
 
