@@ -85,6 +85,11 @@ def refresh(months: Iterable[str], ids: Select) -> int:
     months = sorted(set(months))
     if not months:
         return 0
+    # Lock the rows first: a scan's upsert that commits while they are computed would
+    # otherwise be overwritten; one that waits adds its minutes to the rewritten row.
+    db.session.execute(
+        select(F.student_id).where(F.month.in_(months), F.student_id.in_(ids)).with_for_update()
+    )
     expected = expected_rows(months, ids)
     db.session.execute(
         delete(F).where(F.month.in_(months), F.student_id.in_(ids)),
