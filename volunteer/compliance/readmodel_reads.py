@@ -32,6 +32,8 @@ from .rules import STATUSES, compliance_rate, pace_minutes_per_day
 # The dashboard's short lists: read together, this many rows of each.
 HEAD_STATUSES = ("missed", "at_risk")
 HEAD_ROWS = 20
+# Up to this many students, has_agreement is asked by id; above, by the page's query.
+MAX_LISTED = 1000
 SEVERITY = (
     "missed",
     "at_risk",
@@ -52,16 +54,14 @@ def _subtree_codes(union: Union) -> Select:
     return select(Union.code).where(Union.path.startswith(union.path, autoescape=True))
 
 
+# has_agreement (loading._load_students): an agreement not cancelled before it began.
+_NOT_CANCELLED = or_(
+    Agreement.terminated_on.is_(None), Agreement.terminated_on > Agreement.starts_on
+)
+
+
 def _matched():
-    # has_agreement (loading._load_students): an agreement not cancelled before it began.
-    return (
-        select(Agreement.id)
-        .where(
-            Agreement.student_id == Student.id,
-            or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > Agreement.starts_on),
-        )
-        .exists()
-    )
+    return select(Agreement.id).where(Agreement.student_id == Student.id, _NOT_CANCELLED).exists()
 
 
 def _by_name(column):
@@ -144,19 +144,18 @@ class SubtreeMonth:
     def students(self) -> list[tuple]:
         """(union_code, students, unmatched) for every union of the subtree."""
         if self._students is None:
-            codes = Student.union_code.in_(_subtree_codes(self.union))
-            total = db.session.execute(
-                select(Student.union_code, func.count()).where(codes).group_by(Student.union_code)
+            # One join with the matched students (not a subquery per student).
+            matched = select(Agreement.student_id).where(_NOT_CANCELLED).distinct().subquery()
+            self._students = db.session.execute(
+                select(
+                    Student.union_code,
+                    func.count(),
+                    func.count().filter(matched.c.student_id.is_(None)),
+                )
+                .join(matched, matched.c.student_id == Student.id, isouter=True)
+                .where(Student.union_code.in_(_subtree_codes(self.union)))
+                .group_by(Student.union_code)
             ).all()
-            # NOT EXISTS in WHERE: an anti-join, not a subquery per student.
-            unmatched = dict(
-                db.session.execute(
-                    select(Student.union_code, func.count())
-                    .where(codes, ~_matched())
-                    .group_by(Student.union_code)
-                ).all()
-            )
-            self._students = [(code, n, unmatched.get(code, 0)) for code, n in total]
         return self._students
 
     def summary(self) -> dict:
@@ -255,7 +254,6 @@ class SubtreeMonth:
             Student.union_code,
             Student.phone,
             Union.path,
-            _matched(),
             F.gross_minutes,
             F.required_minutes,
             F.confirmed_minutes,
@@ -301,8 +299,23 @@ class SubtreeMonth:
             stmt = stmt.offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
+        return self._made(db.session.execute(stmt).all(), matched=False if unmatched else None)
+
+    def _made(self, rows: list, matched: bool | None = None) -> list[MonthRow]:
+        """MonthRows of fetched rows; has_agreement asked for these students only (a
+        subquery in the select list would read every agreement for a page of 50)."""
         closes = load_closes([self.month]).get(self.month, set())
-        return [self._row(r, closes) for r in db.session.execute(stmt).all()]
+        if matched is None and rows:
+            ids = [r[0] for r in rows]
+            if len(ids) <= MAX_LISTED:
+                where = Agreement.student_id.in_(ids)
+            else:
+                where = Agreement.student_id.in_(self._rows_stmt(None, False))
+            found = set(
+                db.session.scalars(select(Agreement.student_id).where(where, _NOT_CANCELLED))
+            )
+            return [self._row(r, closes, r[0] in found) for r in rows]
+        return [self._row(r, closes, bool(matched)) for r in rows]
 
     def heads(self) -> dict[str, list[MonthRow]]:
         """The first HEAD_ROWS rows of each of HEAD_STATUSES, worst first: the
@@ -311,10 +324,8 @@ class SubtreeMonth:
             sub = self._heads_stmt().subquery()
             stmt = select(*[c for c in sub.c if c.name != "rank"]).where(sub.c.rank <= HEAD_ROWS)
             stmt = stmt.order_by(sub.c.status, sub.c.rank)
-            closes = load_closes([self.month]).get(self.month, set())
             self._heads = {s: [] for s in HEAD_STATUSES}
-            for r in db.session.execute(stmt).all():
-                row = self._row(r, closes)
+            for row in self._made(db.session.execute(stmt).all()):
                 self._heads[row.status].append(row)
         return self._heads
 
@@ -335,9 +346,9 @@ class SubtreeMonth:
             )
         )
 
-    def _row(self, r, closes: set[str]) -> MonthRow:
-        sid, name, code, phone, path, matched = r[:6]
-        gross, required, confirmed, pending, exempt, closed, eids, profile, status = r[6:]
+    def _row(self, r, closes: set[str], matched: bool) -> MonthRow:
+        sid, name, code, phone, path = r[:5]
+        gross, required, confirmed, pending, exempt, closed, eids, profile, status = r[5:]
         if gross is None:  # no row: nothing required, nothing served
             gross = required = confirmed = pending = exempt = 0
             closed = any(c in closes for c in path.strip("/").split("/"))
@@ -360,7 +371,7 @@ class SubtreeMonth:
             days_left,
             needed,
             pace_minutes_per_day(needed, days_left),
-            bool(matched),
+            matched,
             path,
             closed,
             False,
