@@ -14,6 +14,7 @@ from volunteer import clock
 from volunteer.agreements import changes
 from volunteer.agreements import services as agreements
 from volunteer.agreements.models import Agreement
+from volunteer.auth.models import User
 from volunteer.calendar import services as calendar
 from volunteer.checkin import decisions, scanning
 from volunteer.checkin.models import ServiceSession
@@ -323,3 +324,20 @@ def test_reads_from_the_table_equal_the_live_computation(
 
     live, table = _both(app, lambda: reports.build_union_summary(world.sx_staff, "SX", NOV))
     assert live == table
+
+
+def test_a_check_out_into_a_month_without_a_row_inserts_it(
+    world, frozen, make_student, make_agreement
+):
+    from volunteer.extensions import db as _db
+
+    frozen("2026-11-30 22:00")
+    student = make_student("XA", "吴夜班")
+    make_agreement(student, world.ent_xa, "2026-11-01", "2026-11-30", kind="internship")
+    user = _db.session.scalars(select(User).where(User.student_id == student.id)).one()
+    scanning.record_scan(user, code(world.site_xa), "check_in")
+    clock.advance(timedelta(hours=3))  # past midnight: 120 minutes in November, 60 in December
+    scanning.record_scan(user, code(world.site_xa), "check_out")
+    assert (figures(student).pending_minutes, figures(student, DEC).pending_minutes) == (120, 60)
+    assert figures(student, DEC).gross_minutes == 0
+    no_differences()

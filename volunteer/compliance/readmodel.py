@@ -12,13 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, bindparam, case, delete, false, func, insert, literal, select
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
 from ..agreements.models import Agreement
 from ..calendar.rules import month_of, months_between
-from ..checkin.models import SessionMonth
+from ..checkin.models import ServiceSession, SessionMonth
+from ..checkin.rules import split_minutes_by_month
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
@@ -172,7 +184,11 @@ def _scan_upsert(dialect: str):
             literal(ZERO_PROFILE),
         )
         .select_from(sm.join(st, st.c.id == sm.c.student_id).join(un, un.c.code == st.c.union_code))
-        .where(sm.c.session_id == bindparam("session_id"), sm.c.status.in_(COUNTED))
+        .where(
+            sm.c.session_id == bindparam("session_id"),
+            sm.c.month == bindparam("month"),
+            sm.c.status.in_(COUNTED),
+        )
         .group_by(sm.c.student_id, sm.c.month, st.c.union_code, un.c.path)
     )
     columns = ["student_id", "month", *FIGURE_FIELDS]
@@ -189,13 +205,47 @@ def _scan_upsert(dialect: str):
     )
 
 
+_ADD: dict[str, object] = {}
+
+
+def _add_stmt(column: str):
+    """Build once: add minutes to one stored student-month (not a closed one)."""
+    f = F.__table__
+    return (
+        update(f)
+        .where(
+            f.c.student_id == bindparam("student"),
+            f.c.month == bindparam("m"),
+            f.c.closed == false(),
+        )
+        .values({column: f.c[column] + bindparam("minutes")})
+    )
+
+
 def add_session_minutes(session_id: int) -> None:
-    """Add a just-closed session's minutes (its SessionMonth rows, flushed) to the table."""
-    dialect = db.session.get_bind().dialect.name
-    stmt = _SCAN_UPSERT.get(dialect)
+    """Add a just-closed session's minutes to its student-months: one UPDATE by primary
+    key each (the scan path; the session is in the identity map, its months split as
+    sync_months splits them). A month without a row (or a closed one) takes the upsert
+    that reads the flushed SessionMonth row."""
+    s = db.session.get(ServiceSession, session_id)
+    if s is None or s.check_out_at is None or s.status not in COUNTED:
+        return
+    column = f"{s.status}_minutes"
+    stmt = _ADD.get(column)
     if stmt is None:
-        stmt = _SCAN_UPSERT[dialect] = _scan_upsert(dialect)
-    db.session.connection().execute(stmt, {"session_id": session_id})
+        stmt = _ADD[column] = _add_stmt(column)
+    conn = db.session.connection()
+    parts = split_minutes_by_month(s.check_in_at, s.check_out_at, clock.business_tz())
+    for month, minutes in parts.items():
+        if not minutes:
+            continue
+        found = conn.execute(stmt, {"student": s.student_id, "m": month, "minutes": minutes})
+        if found.rowcount == 0:
+            dialect = db.session.get_bind().dialect.name
+            upsert = _SCAN_UPSERT.get(dialect)
+            if upsert is None:
+                upsert = _SCAN_UPSERT[dialect] = _scan_upsert(dialect)
+            conn.execute(upsert, {"session_id": session_id, "month": month})
 
 
 def session_months(session_id: int) -> set[str]:
