@@ -9,7 +9,7 @@ are "not required" with zero figures: the counts take them from the students tab
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 from flask import current_app
@@ -26,6 +26,7 @@ from .loading import load_closes
 from .models import StudentMonthFigure as F
 from .monthrows import MonthRow
 from .readmodel import path_range
+from .readmodel_rows import RowList
 from .readmodel_sql import Today, met_sql, needed_sql, status_sql
 from .rules import STATUSES, compliance_rate, pace_minutes_per_day
 
@@ -406,36 +407,6 @@ class SubtreeMonth:
             fetch,
             (lambda: total) if total is not None else (lambda: self.count(status, unmatched)),
         )
-
-
-class RowList(Sequence):
-    """Month rows read on demand: a slice is one query with OFFSET/LIMIT."""
-
-    def __init__(self, fetch: Callable[[int, int | None], list], count: Callable[[], int]):
-        self._fetch, self._count, self._len = fetch, count, None
-
-    def __len__(self) -> int:
-        if self._len is None:
-            self._len = self._count()
-        return self._len
-
-    def __bool__(self) -> bool:
-        return len(self) > 0
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            start, stop, step = index.indices(len(self))
-            if step != 1:
-                return list(self)[index]
-            return self._fetch(start, max(0, stop - start)) if stop > start else []
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        return self._fetch(index, 1)[0]
-
-    def __iter__(self):
-        return iter(self._fetch(0, None))
 
 
 def rate_history(union: Union, wanted: list[str]) -> list[tuple[str, float | None]]:
