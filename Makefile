@@ -21,6 +21,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 translations: $(VENV)/.runtime
 	@if [ -d volunteer/translations ]; then $(BIN)/pybabel -q compile -d volunteer/translations; fi
 
+# Development: the built-in development keys are allowed (the app refuses them elsewhere).
+run: export VOLUNTEER_ENV ?= development
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo

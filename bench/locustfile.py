@@ -149,6 +149,9 @@ def _report(environment, **_kwargs) -> None:
 
 
 # Scans per second per simulated user: unset = as fast as the server answers (saturation);
+# BENCH_DEVICE_IDS=1: each scan carries its phone's device_id, as the scan page sends it
+# (the shared-device check, R42, then reads the device's last 30 days at each scan).
+DEVICE_IDS = os.environ.get("BENCH_DEVICE_IDS") == "1"
 # BENCH_PACE=1 = 32 students at the kiosks each scanning about once a second (latency at
 # load). The pause is random (0–2 s) so that the students do not all arrive in step.
 PACE = float(os.environ.get("BENCH_PACE") or 0)
@@ -174,6 +177,8 @@ class ScanUser(FastHttpUser):
 
     def _post(self, sched, st, action, site_id, token, step) -> None:
         body = {"token": token, "action": action, "nonce": uuid.uuid4().hex}
+        if DEVICE_IDS:  # as the scan page sends it (R42): one phone per student
+            body["device_id"] = f"bench-phone-{st.id}"
         headers = {"Authorization": f"Bearer {st.token}"}
         with self.client.post(
             "/api/v1/scan", json=body, headers=headers, name=f"scan {action}", catch_response=True

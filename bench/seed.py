@@ -67,7 +67,13 @@ def migrate(url: str, id_key: str) -> None:
 
     from volunteer import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ID_ENCRYPTION_KEY": id_key})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "ID_ENCRYPTION_KEY": id_key,
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
     with app.app_context():
         upgrade()
         from volunteer.extensions import db
@@ -279,7 +285,13 @@ def close_months(url: str, plan: Plan, months: list[str]) -> list[str]:
     from volunteer.compliance.closing import close_month
     from volunteer.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ID_ENCRYPTION_KEY": plan.id_key})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "ID_ENCRYPTION_KEY": plan.id_key,
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
     with app.app_context():
         actor = db.session.scalar(select(User).where(User.username == "sx_admin"))
         for month in months:

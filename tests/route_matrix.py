@@ -125,7 +125,13 @@ def device() -> Access:
 
 # Union officers of the whole province read partner enterprises' profiles (SPEC §3).
 PROVINCE = ("union_sibling",)
+# The matrix's job belongs to the "union" actor (xa_staff); to everyone else it does not exist.
+NOT_OWNER = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "union")}
 ROOT_ONLY = {"union": FORBIDDEN, "union_sibling": FORBIDDEN, "union_root": OK}
+
+# A notification is its recipient's (stu_xa's) alone: every other account gets 404.
+RECIPIENT = "only the notification's recipient"
+RECIPIENT_ONLY = {a: NOT_FOUND for a in ACTORS if a not in ("anon", "student")}
 
 ROUTES: dict[str, Access] = {
     # --- pages: accounts, home, static ---------------------------------------------------
@@ -142,6 +148,9 @@ ROUTES: dict[str, Access] = {
     "GET /lang/<code>": public(params={"code": "language"}),
     "GET /privacy": public(),
     "GET /healthz": public(),
+    # the student's installable app (R41): its manifest and service worker are static
+    "GET /manifest.webmanifest": public(),
+    "GET /sw.js": public(),
     "GET /static/<path:filename>": public(),
     "GET /audit": only(U),
     # --- pages: unions, students, enterprises ----------------------------------------------
@@ -153,9 +162,11 @@ ROUTES: dict[str, Access] = {
     "GET /students/new": only(U),
     "POST /students/new": only(U),
     "GET /students/import": only(U),
+    "POST /students/password-reset": only(U),
     "POST /students/import": only(U),
     "GET /students/import/template.xlsx": only(U),
     "GET /students/<int:student_id>": obj(U),
+    "GET /students/<int:student_id>/record": obj(U),
     "GET /students/<int:student_id>/edit": obj(U),
     "POST /students/<int:student_id>/edit": obj(U),
     "POST /students/<int:student_id>/aid": obj(U),
@@ -195,11 +206,12 @@ ROUTES: dict[str, Access] = {
         S, params={"token": "site_token"}, why="the scan button; no object of the student's"
     ),
     "GET /checkin/me": only(S),
+    "GET /checkin/scan": only(S),
     "GET /checkin/sessions/<int:session_id>/done": obj(S),
     "GET /checkin/sessions/<int:session_id>/correction": obj(S),
     "POST /checkin/sessions/<int:session_id>/correction": obj(S),
     "GET /checkin/sessions/<int:session_id>": obj(U, E),
-    "POST /checkin/sessions/<int:session_id>/confirm": obj(E),
+    "POST /checkin/sessions/<int:session_id>/confirm": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/reject": obj(E, U),
     "POST /checkin/sessions/<int:session_id>/adjust": obj(U, E),
     "GET /checkin/enterprise/sessions": only(E),
@@ -328,6 +340,44 @@ ROUTES: dict[str, Access] = {
     "POST /api/v1/students/<int:student_id>/certificates": obj(S, U),
     "GET /api/v1/certificates/<int:certificate_id>.pdf": obj(S, U),
     "GET /api/v1/certificates/verify/<code>": public(params={"code": "certificate_code"}),
+    # --- notifications (R34): one's own inbox; the delivery log for staff ------------------------
+    "GET /notifications": anyone(),
+    "POST /notifications/<int:notification_id>/open": anyone(expect=RECIPIENT_ONLY, why=RECIPIENT),
+    "POST /notifications/read-all": anyone(),
+    "GET /notifications/preferences": anyone(),
+    "POST /notifications/preferences": anyone(),
+    "GET /notifications/deliveries": only(U, E),
+    "GET /api/v1/notifications": anyone(),
+    "POST /api/v1/notifications/<int:notification_id>/read": anyone(
+        expect=RECIPIENT_ONLY, why=RECIPIENT
+    ),
+    "POST /api/v1/notifications/read-all": anyone(),
+    # --- follow-up cases (R35): the student's union subtree ------------------------------------
+    "GET /followups": only(U),
+    "GET /followups/<int:case_id>": obj(U),
+    "POST /followups/<int:case_id>": obj(U),
+    "GET /api/v1/followups": only(U),
+    "GET /api/v1/followups/<int:case_id>": obj(U),
+    "POST /api/v1/followups/<int:case_id>/notes": obj(U),
+    "POST /api/v1/followups/<int:case_id>/assign": obj(U),
+    "POST /api/v1/followups/<int:case_id>/resolve": obj(U),
+    # --- background jobs (R36): only the account that started one sees it ----------------
+    "GET /jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /jobs/<job_id>/status": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /api/v1/jobs/<job_id>": anyone(expect=NOT_OWNER, why="a job is its owner's alone"),
+    "GET /jobs/<job_id>/file": anyone(
+        expect={**NOT_OWNER, "union": NOT_FOUND}, why="owner only; the matrix's job made no file"
+    ),
+    "GET /api/v1/jobs/<job_id>/file": anyone(
+        expect={**NOT_OWNER, "union": NOT_FOUND}, why="owner only; the matrix's job made no file"
+    ),
+    # --- the anomaly queue (R42) ----------------------------------------------------------------
+    "GET /anomalies": only(U, E),
+    "GET /anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /anomalies/<int:anomaly_id>/resolve": obj(U, E),
+    "GET /api/v1/anomalies": only(U, E),
+    "GET /api/v1/anomalies/<int:anomaly_id>": obj(U, E),
+    "POST /api/v1/anomalies/<int:anomaly_id>/resolve": obj(U, E),
 }
 
 # Routes that change the caller's own login state run last.

@@ -25,10 +25,15 @@ def bad_check_digit(number: str) -> str:
     return number[:-1] + wrong
 
 
+def numeral(n: int) -> str:
+    """Write a number in Chinese digits: legal names have no Arabic digits (学生十二 → 学生一二)."""
+    return str(n).translate(str.maketrans("0123456789", "〇一二三四五六七八九"))
+
+
 def student_body(n: int = 1, **overrides):
     """Return a valid POST /students body."""
     body = {
-        "name": f"学生{n}",
+        "name": f"学生{numeral(n)}",
         "id_number": good_id(n),
         "phone": f"139{n:08d}",
         "university": "西北大学",
@@ -46,7 +51,7 @@ def student_body(n: int = 1, **overrides):
 def import_row(n: int = 1, **overrides) -> dict[str, str]:
     """Return one valid import row as text, by field."""
     values = {
-        "name": f"导入{n}",
+        "name": f"导入{numeral(n)}",
         "id_number": good_id(500 + n, born="20040101", area="610104"),
         "phone": f"137{n:08d}",
         "university": "长安大学",

@@ -23,6 +23,10 @@ FEATURES = (
     "checkin",
     "compliance",
     "reports",
+    "notifications",
+    "followups",
+    "jobs",
+    "anomalies",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -32,6 +36,9 @@ REACTIONS = (
     "compliance",
     "reports",
     "periods",
+    "notifications",
+    "followups",
+    "anomalies",
 )
 MODEL_MODULES = (
     "unions",
@@ -44,6 +51,10 @@ MODEL_MODULES = (
     "checkin",
     "compliance",
     "reports",
+    "notifications",
+    "followups",
+    "jobs",
+    "anomalies",
 )
 
 
@@ -72,6 +83,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A Redis that does not answer costs a second, not a hung request, before the
+        # limiter falls back to memory.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
+    config_module.check_production_secrets(app.config, app.debug)
     os.makedirs(app.instance_path, exist_ok=True)
     if os.environ.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
@@ -79,13 +97,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     connect_receivers()
+    from .jobs.services import use_app_factory
+
+    use_app_factory(create_app)
 
     from . import errors_http
-    from .web import security, templating
+    from .web import outbox, security, templating
 
     errors_http.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    outbox.init_app(app)
 
     from . import cli
 

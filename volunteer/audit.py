@@ -28,6 +28,8 @@ ENTITIES = (
     "certificate",
     "kiosk",
     "attestation",
+    "followup",
+    "anomaly",
 )
 # Never written to the log, whatever a caller passes.
 SECRET_KEYS = {"password", "password_hash", "secret", "token", "token_hash", "id_number_cipher"}
@@ -134,3 +136,13 @@ def write(actor: Any, action: str, entity: str, entity_id: Any, **fields: Any) -
     db.session.flush()
     values = _values(actor, action, entity, entity_id, **fields)
     db.session.connection().execute(AuditEntry.__table__.insert(), values)
+
+
+def write_many(actor: Any, action: str, entity: str, entries: list[tuple[Any, dict]]) -> None:
+    """Insert one audit entry per (entity_id, fields) in one statement (bulk use cases
+    such as the follow-up cases a month close opens); the service commits them."""
+    if not entries:
+        return
+    db.session.flush()
+    rows = [_values(actor, action, entity, eid, **fields) for eid, fields in entries]
+    db.session.connection().execute(AuditEntry.__table__.insert(), rows)

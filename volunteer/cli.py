@@ -67,6 +67,9 @@ FEATURE_COMMANDS = (
     "volunteer.enterprises.commands",
     "volunteer.reports.commands",
     "volunteer.compliance.commands",
+    "volunteer.notifications.commands",
+    "volunteer.jobs.commands",
+    "volunteer.anomalies.commands",
 )
 
 

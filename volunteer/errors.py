@@ -115,7 +115,10 @@ class Conflict(DomainError):
 
 
 class RateLimited(DomainError):
+    """429: too many attempts; `retry_after` (seconds) becomes the Retry-After header."""
+
     status = 429
 
-    def __init__(self, message: str = "", **kw: Any) -> None:
+    def __init__(self, message: str = "", retry_after: int | None = None, **kw: Any) -> None:
         super().__init__("rate_limited", message or N_("尝试过于频繁，请稍后再试。"), **kw)
+        self.retry_after = retry_after

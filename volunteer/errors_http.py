@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
 from .i18n import localize, localize_fields
+from .logs import log_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,11 @@ def _json(status: int, code: str, message: str, **extra):
     return jsonify(body), status
 
 
-def _page(status: int, code: str, message: str):
-    return render_template("errors/error.html", status=status, code=code, message=message), status
+def _page(status: int, code: str, message: str, retry_after: int | None = None):
+    page = render_template(
+        "errors/error.html", status=status, code=code, message=message, retry_after=retry_after
+    )
+    return page, status
 
 
 def handle_domain_error(exc: DomainError):
@@ -48,10 +52,15 @@ def handle_domain_error(exc: DomainError):
 
     db.session.rollback()
     if _wants_json():
-        return jsonify(localized_body(exc)), exc.status
-    if exc.status == 401:
+        response = jsonify(localized_body(exc)), exc.status
+    elif exc.status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
-    return _page(exc.status, exc.code, localize(exc.message))
+    else:
+        response = _page(exc.status, exc.code, localize(exc.message))
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        return response[0], response[1], {"Retry-After": str(retry_after)}
+    return response
 
 
 def localized_body(exc: DomainError) -> dict:
@@ -94,11 +103,26 @@ def handle_http_error(exc: HTTPException):
 
 
 def handle_rate_limit(exc: RateLimitExceeded):
-    """Answer 429 rate_limited."""
-    message = _("尝试过于频繁，请稍后再试。")
+    """Answer 429 rate_limited, saying when to try again (Retry-After)."""
+    import math
+    import time
+
+    from .extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    except Exception:  # the store went away meanwhile: a minute is a fair guess
+        wait = 60
+    if wait < 60:
+        message = _("尝试过于频繁，请在 %(n)s 秒后再试。", n=wait)
+    else:
+        message = _("尝试过于频繁，请在 %(n)s 分钟后再试。", n=math.ceil(wait / 60))
     if _wants_json():
-        return _json(429, "rate_limited", message)
-    return _page(429, "rate_limited", message)
+        body, status = _json(429, "rate_limited", message)
+    else:
+        body, status = _page(429, "rate_limited", message)
+    return body, status, {"Retry-After": str(wait)}
 
 
 def handle_csrf(exc: CSRFError):
@@ -132,12 +156,39 @@ def handle_database_error(exc: Exception):
     return _page(status, code, message)
 
 
+def is_unique_violation(exc: Exception) -> bool:
+    """Return whether a database error is a unique constraint refusing a second value."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return "unique constraint failed" in str(orig).lower()  # SQLite
+
+
+def handle_integrity_error(exc: Exception):
+    """Answer a constraint that refused a write (a race the checks before it lost): 409.
+
+    Two requests creating the same username, ID number or credit code both pass the
+    "does it exist?" check; the database lets one in and refuses the other at flush or
+    commit. That one gets `409 duplicate` like the request that came later (R32).
+    """
+    from .extensions import db
+
+    db.session.rollback()
+    if is_unique_violation(exc):
+        code, message = "duplicate", _("该记录已存在。")
+    else:  # e.g. a row referred to was deleted meanwhile: safe to retry
+        code, message = "conflict", _("数据已被他人修改，请刷新后重试。")
+    if _wants_json():
+        return _json(409, code, message)
+    return _page(409, code, message)
+
+
 def handle_unexpected(exc: Exception):
     """Log and answer 500 without leaking details."""
     from .extensions import db
 
     db.session.rollback()
-    log.exception("unhandled error")
+    log_unexpected(log, f"unhandled error in {request.method} {request.path}", exc)
     message = _("服务器出错了，请稍后再试。")
     if _wants_json():
         return _json(500, "internal_error", message)
@@ -150,8 +201,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http_error)
-    from sqlalchemy.exc import DataError, OperationalError
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(DataError, handle_database_error)
     if not app.config.get("PROPAGATE_EXCEPTIONS_IN_TESTS"):

@@ -62,6 +62,10 @@ student_updated = _events.signal("student-updated")
 #: sender: certificate_id (int); student_id: int
 certificate_superseded = _events.signal("certificate-superseded")
 
+#: A union officer was given a follow-up case to work (R35).
+#: sender: followup_id (int); assignee_id: int; student_name: str; month: str; actor: User
+followup_assigned = _events.signal("followup-assigned")
+
 
 # --- Questions: a lower feature asks, the higher feature that knows answers ----------------
 # Unlike the events above, a receiver's return value is the answer. `ask` returns the one

@@ -93,13 +93,13 @@ def validate_args(model: type[M]) -> M:
         raise ValidationError(N_("查询参数有误。"), fields=_fields_of(exc)) from exc
 
 
-def page_args() -> tuple[int, int]:
+def page_args(per_page_default: int | None = None) -> tuple[int, int]:
     """Return (page, per_page) from the query string, validated."""
     max_per = current_app.config["PER_PAGE_MAX"]
     out = []
     for name, default, upper in (
         ("page", 1, 10**6),
-        ("per_page", current_app.config["PER_PAGE_DEFAULT"], max_per),
+        ("per_page", per_page_default or current_app.config["PER_PAGE_DEFAULT"], max_per),
     ):
         raw = request.args.get(name)
         if raw is None or raw == "":
@@ -111,9 +111,15 @@ def page_args() -> tuple[int, int]:
     return out[0], out[1]
 
 
-def paginated(stmt: Select, serialize: Callable[[Any], dict], *, scalars: bool = True) -> dict:
+def paginated(
+    stmt: Select,
+    serialize: Callable[[Any], dict],
+    *,
+    scalars: bool = True,
+    per_page_default: int | None = None,
+) -> dict:
     """Run `stmt` for the requested page: {items, total, page, per_page}."""
-    page, per_page = page_args()
+    page, per_page = page_args(per_page_default)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     paged = stmt.limit(per_page).offset((page - 1) * per_page)
     rows = db.session.scalars(paged) if scalars else db.session.execute(paged)

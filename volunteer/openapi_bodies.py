@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .compliance.rules import STATUSES
+
 INT: dict[str, Any] = {"type": "integer"}
 NUM: dict[str, Any] = {"type": "number"}
 STR: dict[str, Any] = {"type": "string"}
@@ -39,15 +41,8 @@ def page_of(item: dict[str, Any]) -> dict[str, Any]:
     return obj(items={"type": "array", "items": item}, total=INT, page=INT, per_page=INT)
 
 
-MONTH_STATUSES = (
-    "not_required",
-    "exempt",
-    "met",
-    "awaiting_confirmation",
-    "on_track",
-    "at_risk",
-    "missed",
-)
+# R19's order, from the rules that decide them (the document never restates them).
+MONTH_STATUSES = STATUSES
 MODELS: dict[str, dict[str, Any]] = {
     "User": obj(
         id=INT,

@@ -39,10 +39,29 @@
       located = true;
     }
 
+    var offset = Number(form.dataset.now || 0) * 1000 - Date.now(); // server minus phone
+
+    function keepOnPhone() {
+      // No network now (R41): the scan waits in the phone with its own time.
+      var m = location.pathname.match(/^\/s\/([A-Za-z0-9_-]+)$/);
+      var item = { nonce: form.elements.nonce.value, token: m && m[1], action: form.elements.action.value,
+                   scanned_at: new Date(Date.now() + offset).toISOString() };
+      if (form.elements.latitude.value) {
+        item.latitude = form.elements.latitude.value;
+        item.longitude = form.elements.longitude.value;
+        item.accuracy_m = form.elements.accuracy_m.value;
+      }
+      window.VolunteerQueue.add(item).then(function () {
+        button.textContent = form.dataset.kept;
+        say(form.dataset.kept);
+      });
+    }
+
     function submitNow() {
       if (sent) return;
       sent = true;
       button.disabled = true;
+      if (!navigator.onLine && window.VolunteerQueue) { keepOnPhone(); return; }
       form.submit();
     }
 
@@ -76,6 +95,15 @@
     document.querySelectorAll(".no-js-only").forEach(function (el) { el.hidden = true; });
   }
 
+  function fullStyles() {
+    // The scan page paints from its inline styles; the whole sheet joins when it is here.
+    var link = document.getElementById("full-css");
+    if (!link) return;
+    if (link.sheet) { link.media = "all"; return; }
+    link.addEventListener("load", function () { link.media = "all"; });
+  }
+
+  fullStyles();
   document.addEventListener("DOMContentLoaded", function () {
     startTimers();
     setupScanForm();

@@ -294,6 +294,9 @@ def test_reads_from_the_table_equal_the_live_computation(
     make_agreement(switcher, world.ent_xa, "2026-09-01", "2026-11-10")
     make_agreement(switcher, world.ent_tc, "2026-11-11", "2027-06-30")
     make_student("XA", "孙未匹配")
+    # Registered in November: not in the programme in October (monthrows.registered_after).
+    newcomer = make_student("XA", "郑新来", created_at=clock.now())
+    make_agreement(newcomer, world.ent_xa, "2026-10-01", "2027-06-30")
     busy = make_student("XA", "周勤快")
     agreement = make_agreement(busy, world.ent_xa)
     add_minutes(busy, agreement, "2026-11-07", 1500)

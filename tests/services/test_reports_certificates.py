@@ -250,3 +250,22 @@ def test_adjustment_by_the_enterprise_supersedes(served, app):
     fresh = services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11")
     assert fresh.minutes == 600 + 420
     assert services.verify_certificate(fresh.code)["status"] == "genuine"
+
+
+def test_the_student_is_told_once_when_a_certificate_is_superseded(served):
+    from sqlalchemy import select
+
+    from volunteer.notifications.models import Notification
+
+    w = served
+    cert = services.issue_certificate(w.stu_xa_user, w.stu_xa.id, "2026-10", "2026-11")
+    set_minutes(w.nov1, 450)
+    events.hours_changed.send(w.stu_xa.id, months={"2026-11"})
+    db.session.commit()
+    services.verify_certificate(cert.code)  # already superseded: nothing new
+    [note] = db.session.scalars(
+        select(Notification).where(Notification.kind == "certificate_superseded")
+    ).all()
+    assert note.user_id == w.stu_xa_user.id
+    assert note.data == {"certificate_id": cert.id, "from_month": "2026-10", "to_month": "2026-11"}
+    assert note.link == "/certificates"

@@ -44,7 +44,7 @@ def refused(actor, rows, **kw) -> list[dict]:
 
 def test_import_creates_students_accounts_and_audit(world):
     created = run_import(world.xa_staff, [import_row(n) for n in range(1, 4)])
-    assert [s.name for s in created] == ["导入1", "导入2", "导入3"]
+    assert [s.name for s in created] == ["导入一", "导入二", "导入三"]
     users = db.session.scalars(
         select(User).where(User.username.in_(["imp1", "imp2", "imp3"]))
     ).all()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import PASSWORD
-from tests.student_data import STUDENT_PASSWORD, bad_check_digit, good_id
+from tests.student_data import STUDENT_PASSWORD, bad_check_digit, good_id, numeral
 from volunteer.audit import AuditEntry
 from volunteer.auth.models import User
 from volunteer.auth.passwords import verify_password
@@ -20,7 +20,7 @@ from volunteer.students.models import AidRecord, Student
 
 def fields(n=1, **overrides):
     values = {
-        "name": f"新生{n}",
+        "name": f"新生{numeral(n)}",
         "id_number": good_id(n),
         "phone": f"139{n:08d}",
         "university": "西安交通大学",
@@ -156,7 +156,7 @@ def test_update_student(world):
     user = db.session.scalars(select(User).where(User.student_id == student.id)).one()
     assert user.name == "改名"
     updated = entries("updated")[-1]
-    assert updated.before["name"] == "新生1" and updated.after["name"] == "改名"
+    assert updated.before["name"] == "新生一" and updated.after["name"] == "改名"
     assert "home_city" not in updated.after  # only what changed
 
 
@@ -188,18 +188,18 @@ def test_update_is_scoped_and_validated(world):
 
 def test_search_students(world):
     for n in range(1, 8):
-        create(world.xa_staff, n, name=f"张{n}号")
+        create(world.xa_staff, n, name=f"张{numeral(n)}号")
     page = services.search_students(world.xa_staff, per_page=3)
     assert page.total == 8 and len(page.items) == 3 and page.pages == 3
-    assert [s.name for s, _ in page.items] == ["张7号", "张6号", "张5号"]
+    assert [s.name for s, _ in page.items] == ["张七号", "张六号", "张五号"]
     assert all(uid is not None for _, uid in page.items)
     last = services.search_students(world.xa_staff, per_page=3, page=3)
     assert len(last.items) == 2
-    assert services.search_students(world.xa_staff, q="3号").total == 1
+    assert services.search_students(world.xa_staff, q="三号").total == 1
     assert services.search_students(world.xa_staff, q="13900000004").total == 1
     assert services.search_students(world.xa_staff, q="0000000").total == 7  # part of phones
     found = services.search_students(world.xa_staff, q=good_id(5))
-    assert [s.name for s, _ in found.items] == ["张5号"]
+    assert [s.name for s, _ in found.items] == ["张五号"]
     assert services.search_students(world.xa_staff, q="%").total == 0  # no LIKE wildcards
 
 

@@ -71,7 +71,7 @@ class Cluster:
             self.procs.append(proc)
             self.urls.append(f"http://127.0.0.1:{port}")
         for url in self.urls:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90  # a loaded machine starts gunicorn slowly
             while True:
                 try:
                     with urlopen(url + "/healthz", timeout=2):  # noqa: S310

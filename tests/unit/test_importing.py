@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
+from tests.student_data import numeral
 from volunteer.errors import ValidationError
 from volunteer.students import importing
 from volunteer.students.importing import (
@@ -37,7 +38,7 @@ def make_id(seq: int = 123, born: str = "20040315") -> str:
 def row(n: int = 1, **overrides: str) -> dict[str, str]:
     """Return one valid raw row; n makes the unique columns unique."""
     values = {
-        "name": f"学生{n}",
+        "name": f"学生{numeral(n)}",
         "id_number": make_id(n),
         "phone": f"138{n:08d}",
         "university": "西北大学",
@@ -437,7 +438,7 @@ def test_valid_rows_are_normalized():
     assert records == [
         {
             "row": 2,
-            "name": "学生1",
+            "name": "学生一",
             "id_number": id_number,
             "phone": "13800000001",
             "university": "西北大学",
@@ -549,12 +550,26 @@ def test_template_layout():
     assert book.sheetnames == ["学生名单", "说明"]
     sheet = book["学生名单"]
     assert [c.value for c in sheet[1]] == ZH_HEADER
-    assert sheet.max_row == 1  # no example in the sheet that gets imported
+    # No example in the sheet that gets imported: only empty cells formatted as text.
+    assert all(c.value is None for r in sheet.iter_rows(min_row=2) for c in r)
     assert sheet.freeze_panes == "A2"
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet["B1"].comment is not None and "文本" in sheet["B1"].comment.text
     assert sheet.column_dimensions["B"].width == 22
     assert sheet.column_dimensions["B"].number_format == "@"
+    # The ID and phone cells people type into are text, not General (Excel would turn an
+    # 18-digit ID number into 6.10113E+17).
+    header = [c.value for c in sheet[1]]
+    for label in ("身份证号", "手机号"):
+        column = header.index(label) + 1
+        assert sheet.cell(row=2, column=column).number_format == "@"
+        assert sheet.cell(row=400, column=column).number_format == "@"
+
+
+def test_template_example_union_code_exists_in_the_demo():
+    from volunteer.students.importing import COLUMN_BY_FIELD
+
+    assert COLUMN_BY_FIELD["union_code"].example in ("SX", "XA", "TC")
 
 
 def test_template_help_sheet_explains_every_column_and_has_a_valid_example():
@@ -576,7 +591,9 @@ def test_template_help_sheet_explains_every_column_and_has_a_valid_example():
 
 def test_filled_in_template_imports():
     book = openpyxl.load_workbook(io.BytesIO(template_xlsx()))
-    book["学生名单"].append(as_list(row(1), ZH_HEADER))
+    sheet = book["学生名单"]
+    for column, value in enumerate(as_list(row(1), ZH_HEADER), start=1):
+        sheet.cell(row=2, column=column, value=value)
     out = io.BytesIO()
     book.save(out)
     assert parse_upload("模板.xlsx", out.getvalue()) == [(2, row(1))]

@@ -149,3 +149,45 @@ def test_clean_aid_refuses(year, amount, category, field):
     with pytest.raises(ValidationError) as info:
         rules.clean_aid(year, amount, category, None, today=TODAY)
     assert field in info.value.fields
+
+
+# --- legal names -----------------------------------------------------------------------
+
+import pytest as _pytest  # noqa: E402
+
+from volunteer.students.rules import legal_name  # noqa: E402
+
+
+@_pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("王小红", "王小红"),
+        ("阿依古丽·买买提", "阿依古丽·买买提"),
+        ("阿依古丽・买买提", "阿依古丽·买买提"),  # the katakana dot people type
+        ("阿依古丽 · 买买提", "阿依古丽·买买提"),
+        ("𠈌小明", "𠈌小明"),  # a rare character outside the basic block
+        ("Anna Müller", "Anna Müller"),
+        ("Zhang  San", "Zhang San"),
+    ],
+)
+def test_legal_names_accepted(typed, kept):
+    assert legal_name(typed) == kept
+
+
+@_pytest.mark.parametrize(
+    "typed",
+    [
+        "王🙂小红",
+        "王小红1",
+        "王_小红",
+        "·王小红",
+        "王小红·",
+        "王··小红",
+        "王小红!",
+        "<b>王</b>",
+        "王 小红",
+    ],
+)
+def test_legal_names_refused(typed):
+    with _pytest.raises(ValueError):
+        legal_name(typed)

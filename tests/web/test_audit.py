@@ -42,3 +42,40 @@ def test_audit_page(world, login):
     resp = client.get("/audit")
     assert resp.status_code == 200
     assert "审计日志" in resp.get_data(as_text=True)
+
+
+def test_audit_page_speaks_words_not_json(world, login):
+    """Action and object in Chinese, the object by name with a link, each changed field as
+    修改前 → 修改后, no JSON, no \\u escapes, no codes."""
+    import re
+
+    from volunteer.students.services import update_student
+
+    update_student(world.xa_staff, world.stu_xa.id, major="软件工程")
+    client = login(world.sx_staff)
+    html = client.get("/audit?entity=student").get_data(as_text=True)
+    assert "修改了学生" in html
+    assert f'href="/students/{world.stu_xa.id}">王小明</a>' in html
+    assert "<dt>专业</dt>" in html
+    assert re.search(r"<del>计算机科学</del>.*→.*<ins>软件工程</ins>", html, re.S)
+    assert "\\u" not in html and '{"' not in html and "&#34;" not in html
+    assert "updated" not in html and "student #" not in html
+
+
+def test_every_audited_action_has_words():
+    """A new audited action must get its words before it reaches the page."""
+    import re
+    from pathlib import Path
+
+    from volunteer.web.audit_display import ACTION_WORDS
+
+    root = Path(__file__).resolve().parents[2] / "volunteer"
+    found = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        found |= set(re.findall(r"audit\.record\(\s*[\w.]+,\s*\"([a-z_]+)\"", text))
+        found |= set(re.findall(r"record_change\([\w.]+, \"([a-z_]+)\"", text))
+        found |= set(re.findall(r"_(?:audit|record)\([\w.]+, \"([a-z_]+)\"", text))
+        found |= set(re.findall(r"_decide\(actor, s, \"[a-z_]+\", \"([a-z_]+)\"", text))
+    assert found, "no audited actions found: the pattern broke"
+    assert not found - set(ACTION_WORDS), found - set(ACTION_WORDS)

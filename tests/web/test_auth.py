@@ -143,3 +143,13 @@ def test_login_page_in_chinese_and_english(client):
     client.get("/lang/en")
     resp = client.get("/login")
     assert resp.status_code == 200
+
+
+def test_login_lockout_page_says_how_long_to_wait(app_factory, make_union):
+    app = app_factory(RATELIMIT_ENABLED=True, LOGIN_LIMIT=2)
+    client = app.test_client()
+    for _ in range(4):
+        resp = client.post("/login", data={"username": "nobody", "password": "wrong-pass"})
+    assert resp.status_code == 429
+    html = resp.get_data(as_text=True)
+    assert "分钟后再试" in html, html[-1500:]  # the wait, in words a person reads

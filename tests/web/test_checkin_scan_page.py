@@ -42,6 +42,9 @@ def test_flow_through_login_within_grace(world, client, saturday):
     assert resp.status_code == 302
     assert resp.headers["Location"].startswith("/login?next=/s/")
     assert counts() == before  # GET changes no stored record
+    assert "登录后为 高新区服务点 签到" in client.get(resp.headers["Location"]).get_data(
+        as_text=True
+    )
     resp = client.post(
         "/login", data={"username": "stu_xa", "password": PASSWORD, "next": f"/s/{token}"}
     )
@@ -51,7 +54,7 @@ def test_flow_through_login_within_grace(world, client, saturday):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "高新区服务点" in html and "西安爱心科技有限公司" in html
-    assert "签到" in html and "scan-out" not in html
+    assert "签到" in html and 'scan-out">' not in html
     assert counts() == before
     later(seconds=60)  # 160 s after the first opening: inside the 180 s grace
     resp = client.post(url, data={"action": hidden(html, "action"), "nonce": hidden(html, "nonce")})
@@ -72,7 +75,7 @@ def test_post_after_grace_is_token_expired(world, client, login, saturday):
     resp = client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
     assert resp.status_code == 400
     body = resp.get_data(as_text=True)
-    assert "token_expired" in body and "二维码已过期" in body
+    assert 'data-code="token_expired"' in body and "二维码已过期" in body
     assert db.session.scalar(select(ScanAttempt.result)) == "token_expired"
 
 
@@ -163,22 +166,53 @@ def test_refusal_pages_have_chinese_message_and_code(world, client, login, satur
     resp = client.get("/s/not-a-token")
     assert resp.status_code == 400
     body = resp.get_data(as_text=True)
-    assert "二维码无效" in body and "token_invalid" in body
+    assert "二维码无效" in body and 'data-code="token_invalid"' in body
+    assert "代码" not in body
     token = code(world.site_xa)
     html = client.get(f"/s/{token}").get_data(as_text=True)
     resp = client.post(f"/s/{token}", data={"action": "check_out", "nonce": hidden(html, "nonce")})
     assert resp.status_code == 409
     body = resp.get_data(as_text=True)
-    assert "not_checked_in" in body and "没有进行中的服务" in body and "高新区服务点" in body
+    assert 'data-code="not_checked_in"' in body and "没有进行中的服务" in body
+    assert "高新区服务点" in body and ">not_checked_in<" not in body
 
 
 def test_workday_refusal_on_the_page(world, client, login, frozen):
+    """A weekend-only student on a Monday sees why, and no 签到 button that must fail."""
     frozen("2026-11-30 10:00")
     login(world.stu_xa_user)
     token = code(world.site_xa)
     html = client.get(f"/s/{token}").get_data(as_text=True)
-    resp = client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
-    assert resp.status_code == 409 and "day_not_allowed" in resp.get_data(as_text=True)
+    assert 'id="scan-form"' not in html and 'data-code="day_not_allowed"' in html
+    assert "11月30日 星期一" in html and "工作日" in html
+    assert "下一个可服务日：12月5日 星期六" in html
+    resp = client.post(f"/s/{token}", data={"action": "check_in", "nonce": "n-1"})
+    assert resp.status_code == 409 and 'data-code="day_not_allowed"' in resp.get_data(as_text=True)
+
+
+def test_every_day_agreement_gets_the_button_on_a_workday(
+    world, client, login, frozen, make_student, make_agreement
+):
+    from tests.conftest import _user_of
+
+    frozen("2026-11-30 10:00")
+    student = make_student("XA", "周全")
+    make_agreement(student, world.ent_xa, allow_workdays=True)
+    login(_user_of(student))
+    html = client.get(f"/s/{code(world.site_xa)}").get_data(as_text=True)
+    assert 'id="scan-form"' in html and hidden(html, "action") == "check_in"
+
+
+def test_used_code_offers_no_check_out(world, client, login, saturday):
+    """Checked in with a code, the same code again (page reopened) cannot check out."""
+    login(world.stu_xa_user)
+    token = code(world.site_xa)
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
+    later(seconds=5)
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    assert 'id="scan-form"' not in html and 'data-code="token_reused"' in html
+    assert "现在不能签退" in html and "刷新" in html
 
 
 def test_non_student_sees_a_clear_message(world, client, login, saturday):
@@ -195,7 +229,7 @@ def test_open_elsewhere_shows_notice_and_no_button(world, client, login, make_si
     client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
     other = make_site(world.ent_xa, "二号点")
     html = client.get(f"/s/{code(other)}").get_data(as_text=True)
-    assert "未签退" in html and "scan-form" not in html
+    assert "未签退" in html and 'id="scan-form"' not in html
 
 
 def test_csrf_is_required(world, app_factory, frozen):
@@ -229,3 +263,21 @@ def test_csrf_is_required(world, app_factory, frozen):
         )
         assert resp.status_code == 302
         assert db.session.scalar(select(func.count(ServiceSession.id))) == 1
+
+
+@pytest.mark.parametrize(("seconds", "words"), [(40, "不足 1 分钟"), (65, "1 分钟")])
+def test_short_session_duration_in_words(world, client, login, saturday, seconds, words):
+    login(world.stu_xa_user)
+    token = code(world.site_xa)
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    client.post(f"/s/{token}", data={"action": "check_in", "nonce": hidden(html, "nonce")})
+    later(seconds=seconds)
+    token = code(world.site_xa)
+    html = client.get(f"/s/{token}").get_data(as_text=True)
+    resp = client.post(f"/s/{token}", data={"action": "check_out", "nonce": hidden(html, "nonce")})
+    result = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert words in result and "0 分钟" not in result
+
+
+def test_plain_login_page_has_no_scan_context(client):
+    assert "登录后为" not in client.get("/login").get_data(as_text=True)

@@ -74,3 +74,18 @@ def test_scan_stores_r13_on_a_stale_session_it_reads(world, api, saturday):
         SessionMonth.session_id == resp.get_json()["session"]["id"]
     )
     assert db.session.scalars(new_months).all() == []  # an open session has no month rows
+
+
+def test_a_device_id_costs_one_statement_more(world, api, saturday):
+    """The shared-device check (R42) reads one device's last 30 days by its index."""
+    client = api(world.stu_xa_user)
+    token = code(world.site_xa)
+    db.session.expire_all()
+    with StatementCounter(db.engine) as counter:
+        resp = scan(client, world.site_xa, token=token, nonce="d-1", device_id="phone-a")
+    assert resp.status_code == 201, resp.get_json()
+    statements = [s for s in counter.statements if s.strip().upper() not in ("COMMIT", "BEGIN")]
+    assert len(statements) <= CHECK_IN_MAX + 1
+    assert (
+        sum("device_id" in s and s.lstrip().upper().startswith("SELECT") for s in statements) == 1
+    )

@@ -9,6 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.checkin_support import code, later, poster, scan
+from tests.services.compliance_support import add_minutes_fixture  # noqa: F401
+from volunteer import clock
+from volunteer.checkin import tokens
 from volunteer.checkin.models import Correction, Kiosk, ServiceSession
 from volunteer.extensions import db
 
@@ -130,7 +133,37 @@ def test_manual_entry_page(world, client, login, day):
             "reason": "重叠",
         },
     )
-    assert resp.status_code == 200 and "时间重叠" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "11-28 06:00–07:30" in html and "时间重叠" in html
+    assert f'href="/checkin/sessions/{manual.id}">查看时间重叠的那条记录' in html
+    assert "编号" not in html
+
+
+def test_manual_entry_lists_only_students_it_can_succeed_for(
+    world, client, login, day, make_student, make_agreement
+):
+    """No agreement, a terminated long ago, or an unsigned one: not offered."""
+    ended = make_student("XA", "早已结束")
+    make_agreement(ended, world.ent_xa, starts_on="2026-01-01", ends_on="2026-06-30")
+    unsigned = make_student("XA", "尚未签署")
+    make_agreement(unsigned, world.ent_xa, signed=False)
+    recent = make_student("XA", "上月结束")
+    make_agreement(recent, world.ent_xa, starts_on="2026-09-01", ends_on="2026-11-20")
+    login(world.ent_xa_staff)
+    html = text(client.get("/checkin/enterprise/sessions/new"))
+    assert "王小明" in html and "上月结束" in html
+    assert "早已结束" not in html and "尚未签署" not in html
+
+
+def test_session_page_ids_are_unique(world, client, login, day):
+    import re
+
+    login(world.ent_xa_staff)
+    sid = db.session.scalars(select(ServiceSession.id)).first()
+    html = client.get(f"/checkin/sessions/{sid}").get_data(as_text=True)
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert 'for="reject-reason"' in html and 'id="reject-reason"' in html
 
 
 def test_present_now_roster_has_names(world, client, login, day):
@@ -258,7 +291,11 @@ def test_kiosk_lifecycle(world, client, login, app, frozen):
     data = tablet.get("/kiosk/code.json").get_json()
     assert {"token", "url", "svg", "present", "expires_at"} <= set(data)
     assert data["url"].endswith("/s/" + data["token"]) and data["present"] == 0
-    assert data["token"] == code(world.site_xa)
+    # the kiosk shows codes sealed with its own key (R41: it can derive them offline)
+    step = tokens.step_at(clock.now())
+    key = tokens.kiosk_key(world.site_xa.secret, kiosk.id)
+    assert data["token"] == tokens.make_kiosk_token(world.site_xa.id, kiosk.id, key, step)
+    assert tokens.encode_key(key) in screen
     # the kiosk can show codes and nothing else (the test app context keeps one `g` for
     # every client, so drop the staff's cached login first)
     from flask import g
@@ -273,7 +310,8 @@ def test_kiosk_lifecycle(world, client, login, app, frozen):
     bearer = api_client.post(
         "/api/v1/tokens", json={"username": "stu_xa", "password": PASSWORD}
     ).get_json()
-    scan(Api(api_client, bearer["token"]), world.site_xa, token=data["token"])
+    resp = scan(Api(api_client, bearer["token"]), world.site_xa, token=data["token"])
+    assert resp.status_code == 201, resp.get_json()
     data = tablet.get("/kiosk/code.json").get_json()
     assert data["present"] == 1 and "王小明" not in str(data)
     # revoked: the next poll is refused, the screen says so
@@ -284,6 +322,12 @@ def test_kiosk_lifecycle(world, client, login, app, frozen):
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "kiosk_revoked"
     resp = tablet.get("/kiosk")
     assert resp.status_code == 403 and "此平板已被停用" in resp.get_data(as_text=True)
+    # and its codes, derived offline from its key, are refused from now on
+    later(minutes=1)
+    step = tokens.step_at(clock.now())
+    revoked = tokens.make_kiosk_token(world.site_xa.id, kiosk.id, key, step)
+    resp = scan(Api(api_client, bearer["token"]), world.site_xa, "check_out", token=revoked)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "token_invalid"
 
 
 def test_unknown_device_and_bad_links(world, app):
@@ -341,3 +385,18 @@ def test_pages_have_no_inline_script_or_style(world, client, login, day):
     ):
         html = text(client.get(path))
         assert "<script>" not in html and " style=" not in html and "onclick" not in html
+
+
+def test_enterprise_nav_badges_and_paged_sessions(world, client, login, frozen, add_minutes):
+    """待确认 and 更正申请 carry counts; the session list pages 20 at a time."""
+    for day in range(1, 26):
+        add_minutes(world.stu_xa, world.agr_xa, f"2026-10-{day:02d}", 60, "pending")
+    frozen("2026-11-03 09:00")
+    login(world.ent_xa_staff)
+    html = client.get("/checkin/enterprise/sessions?month=").get_data(as_text=True)
+    assert '待确认 <span class="nav-count">25<' in html
+    assert "更正申请" in html
+    assert html.count('data-label="学生"') == 20
+    assert "第 1 / 2 页，共 25 条" in html and "page=2" in html
+    page2 = client.get("/checkin/enterprise/sessions?month=&page=2").get_data(as_text=True)
+    assert page2.count('data-label="学生"') == 5

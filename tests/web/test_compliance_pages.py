@@ -165,6 +165,11 @@ def test_close_page_warns_then_closes_and_reopens(world, login, frozen, add_minu
     client = login(world.xa_staff)
     page = text(client.get("/compliance/close"))  # last month by default
     assert "2026-10" in page and "7.3" in page and "将不再计入" in page
+    html = client.get("/compliance/close").get_data(as_text=True)
+    # Who holds the hours: the enterprise to remind and the student, each with a link.
+    assert f'href="/enterprises/{world.ent_xa.id}">西安爱心科技有限公司</a>' in html
+    assert f'href="/compliance/students/{world.stu_xa.id}/2026-10">王小明</a>' in html
+    assert "待确认 7.3 小时" in html
     resp = client.post("/compliance/close?month=2026-10&union=XA", data={"action": "close"})
     assert resp.status_code == 200 and "请勾选确认" in text(resp)
     resp = client.post(

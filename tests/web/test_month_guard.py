@@ -375,3 +375,43 @@ def test_backdated_termination_keeps_a_missed_month_missed(closed, api):
         assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "month_closed"
     assert dict((f[0], f) for f in figures())[w.stu_xa.id][-1] == "missed"
     assert db.session.get(Agreement, w.agr_xa.id).terminated_on is None
+
+
+def test_agreement_page_changes_the_end_with_an_override(closed, login):
+    w = closed
+    client = login(w.xa_staff)
+    page = client.get(f"/agreements/{w.agr4.id}").get_data(as_text=True)
+    assert "修改结束日期" in page and 'name="override_reason"' in page
+    resp = client.post(f"/agreements/{w.agr4.id}/ends-on", data={"ends_on": "2026-10-31"})
+    assert resp.status_code == 409 and "已结算" in resp.get_data(as_text=True)
+    assert state() == w.before
+    resp = client.post(
+        f"/agreements/{w.agr4.id}/ends-on",
+        data={"ends_on": "2026-10-31", "override_reason": "补签的十月协议"},
+    )
+    assert resp.status_code == 302
+    assert db.session.get(Agreement, w.agr4.id).ends_on == date(2026, 10, 31)
+    # the enterprise sees no such form and may not post it
+    assert "修改结束日期" not in login(w.ent_xa_staff).get(f"/agreements/{w.agr4.id}").get_data(
+        as_text=True
+    )
+
+
+def test_the_students_union_confirms_from_the_session_page(closed, login):
+    w = closed
+    client = login(w.xa_staff)
+    page = client.get(f"/checkin/sessions/{w.s_pending.id}").get_data(as_text=True)
+    assert "工会确认此记录" in page
+    client.post(f"/checkin/sessions/{w.s_pending.id}/confirm", data={"reason": ""})
+    assert state() == w.before  # no reason, no override
+    resp = client.post(
+        f"/checkin/sessions/{w.s_pending.id}/confirm", data={"reason": "企业电话确认"}
+    )
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ServiceSession, w.s_pending.id).status == "confirmed"
+    row = dict((f[0], f) for f in figures())[w.stu_xa.id]
+    assert row[3] == 600 + 120  # confirmed minutes of the closed month follow
+    # another city's union: 404 (the session is not in its scope)
+    other = login(w.tc_staff).post(f"/checkin/sessions/{w.s_ok.id}/confirm", data={"reason": "x"})
+    assert other.status_code == 404

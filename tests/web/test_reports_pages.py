@@ -167,3 +167,21 @@ def test_verify_page_is_public(client, nov):
 
 def test_nav_points_at_report_pages(login, nov):
     assert "/reports" in _text(login(nov.xa_staff).get("/reports"))
+
+
+def test_student_is_told_a_certificate_is_void(login, nov):
+    """A superseded certificate reads 已作废 on the page and on its download button, and
+    the student is told why at the top of the page."""
+    from volunteer import events
+    from volunteer.checkin.models import ServiceSession
+
+    client = login(nov.stu_xa_user)
+    client.post("/certificates", data={"from_month": "2026-11", "to_month": "2026-11", "kind": ""})
+    assert "已作废" not in _text(client.get("/certificates"))
+    from tests.report_support import set_minutes
+
+    set_minutes(db.session.scalars(select(ServiceSession)).first(), 300)
+    events.hours_changed.send(nov.stu_xa.id, months={"2026-11"})
+    db.session.commit()
+    page = _text(client.get("/certificates"))
+    assert "你有 1 份证明已作废" in page and "下载 PDF（已作废）" in page

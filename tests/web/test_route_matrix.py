@@ -148,10 +148,48 @@ def matrix_world(app, world, frozen, make_user, api):
     kiosk, _ = kiosks.create_kiosk(w.ent_xa_staff, w.site_xa.id, "前台平板")
     _, kiosk_token = kiosks.create_kiosk(w.ent_xa_staff, w.site_xa.id, "门口平板")
     _, device_token = kiosks.create_kiosk(w.ent_xa_staff, w.site_xa.id, "大厅平板")
+    from volunteer.anomalies.models import Anomaly, AnomalyStudent
+
+    anomaly = Anomaly(
+        kind="long_day",
+        key="matrix",
+        enterprise_id=w.ent_xa.id,
+        session_ids=[session["id"]],
+        evidence={"date": "2026-11-28", "minutes": 700, "cap_minutes": 600, "sessions": []},
+        detected_at=clock.now(),
+        updated_at=clock.now(),
+        students=[AnomalyStudent(student_id=w.stu_xa.id)],
+    )
+    db.session.add(anomaly)
+    db.session.commit()
     calendar = api(w.sx_staff).put("/calendar/2026-12-05", json={"kind": "work", "name": "调休"})
     assert calendar.status_code == 200, calendar.get_json()
+    from volunteer.followups.models import FollowUp
+    from volunteer.notifications.services import Message, notify_and_commit
+
+    notify_and_commit([Message(w.stu_xa_user.id, "correction_decided", {"outcome": "accepted"})])
+    from volunteer.notifications.models import Notification
+
+    notification_id = db.session.scalar(db.select(Notification.id))
+    case = FollowUp(
+        student_id=w.stu_xa.id,
+        union_code="XA",
+        month="2026-10",
+        status="open",
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    db.session.add(case)
+    db.session.commit()
+    from volunteer.database import ping
+    from volunteer.jobs import enqueue
+
+    job = enqueue("sample", ping, owner=w.xa_staff)
     objects = Objects(
         w,
+        notification_id=notification_id,
+        case_id=case.id,
+        job_id=job.id,
         user_id=clerk.id,
         session_id=session["id"],
         correction_id=correction.get_json()["id"],
@@ -159,6 +197,7 @@ def matrix_world(app, world, frozen, make_user, api):
         certificate_code=cert.get_json()["code"],
         exemption_id=exemption.get_json()["id"],
         kiosk_id=kiosk.id,
+        anomaly_id=anomaly.id,
         kiosk_token=kiosk_token,
         device_token=device_token,
     )
@@ -210,7 +249,8 @@ def verdict(resp, path: str, expected: object) -> str | None:
     api = path.startswith("/api/")
     status = resp.status_code
     body = resp.get_json(silent=True) if api else None
-    code_ = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+    error = body.get("error") if isinstance(body, dict) else None  # a Job has "error": null
+    code_ = error.get("code") if isinstance(error, dict) else None
     location = resp.headers.get("Location", "")
     if status >= 500:
         return f"{status} server error"

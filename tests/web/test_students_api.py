@@ -13,6 +13,7 @@ from tests.student_data import (
     csv_file,
     good_id,
     import_row,
+    numeral,
     student_body,
     xlsx_file,
 )
@@ -101,7 +102,7 @@ def test_field_types_are_strict(world, api, field, value):
     assert resp.status_code == 400
     error = resp.get_json()["error"]
     assert error["code"] == "validation_error" and field in error["fields"]
-    assert db.session.scalar(select(Student.id).where(Student.name == "学生3")) is None
+    assert db.session.scalar(select(Student.id).where(Student.name == "学生三")) is None
 
 
 @pytest.mark.parametrize(
@@ -167,16 +168,16 @@ def test_create_scope_and_roles(world, api):
 def test_list_students(world, api):
     client = api(world.xa_staff)
     for n in range(1, 6):
-        client.post("/students", json=student_body(n, name=f"赵{n}"))
+        client.post("/students", json=student_body(n, name=f"赵{numeral(n)}"))
     resp = client.get("/students?per_page=2")
     body = resp.get_json()
     assert resp.status_code == 200
     assert (body["total"], body["page"], body["per_page"], len(body["items"])) == (6, 1, 2, 2)
     assert all(set(item) == STUDENT_KEYS for item in body["items"])
     assert all(isinstance(item["user_id"], int) for item in body["items"])
-    assert client.get("/students?q=赵3").get_json()["total"] == 1
-    assert client.get("/students?q=13900000004").get_json()["items"][0]["name"] == "赵4"
-    assert client.get("/students?page=3&per_page=2").get_json()["items"][0]["name"] == "赵1"
+    assert client.get("/students?q=赵三").get_json()["total"] == 1
+    assert client.get("/students?q=13900000004").get_json()["items"][0]["name"] == "赵四"
+    assert client.get("/students?page=3&per_page=2").get_json()["items"][0]["name"] == "赵一"
     names = {i["name"] for i in client.get("/students").get_json()["items"]}
     assert "李小红" not in names  # a TC student
     assert client.get("/students?per_page=501").status_code == 400
@@ -276,7 +277,7 @@ def test_import_csv_with_chinese_headers(world, api):
     resp = upload(api(world.xa_staff), csv_file([import_row(1), import_row(2)]), "名单.csv")
     assert resp.status_code == 201 and resp.get_json() == {"created": 2}
     names = {i["name"] for i in api(world.xa_staff).get("/students?q=导入").get_json()["items"]}
-    assert names == {"导入1", "导入2"}
+    assert names == {"导入一", "导入二"}
 
 
 def test_import_xlsx_with_english_headers(world, api):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
-from tests.student_data import bad_check_digit, csv_file, good_id, import_row, xlsx_file
+from tests.student_data import bad_check_digit, csv_file, good_id, import_row, numeral, xlsx_file
 from volunteer.audit import AuditEntry
 from volunteer.extensions import db
 from volunteer.students import services
@@ -18,7 +19,7 @@ from volunteer.students.models import AidRecord, Student
 
 def form(n=1, **overrides):
     data = {
-        "name": f"页面{n}",
+        "name": f"页面{numeral(n)}",
         "id_number": good_id(n),
         "phone": f"136{n:08d}",
         "university": "陕西师范大学",
@@ -76,7 +77,7 @@ def test_index_lists_searches_and_pages(world, client, login):
             world.xa_staff,
             username=f"bulk{n}",
             password="Welcome-2026",
-            name=f"孙{n:02d}",
+            name=f"孙{numeral(n).rjust(2, '〇')}",
             id_number=good_id(n),
             phone=f"135{n:08d}",
             university="长安大学",
@@ -85,17 +86,17 @@ def test_index_lists_searches_and_pages(world, client, login):
     login(world.xa_staff)
     page = client.get("/students").get_data(as_text=True)
     assert "共 25 名学生" in page
-    assert "孙24" in page and "李小红" not in page  # newest first; no TC student
+    assert "孙二四" in page and "李小红" not in page  # newest first; no TC student
     assert good_id(24) not in page and "610" in page  # masked only
     assert "下一页" in page and 'class="table stack' in page
     second = client.get("/students?page=2").get_data(as_text=True)
-    assert "孙04" in second and "孙05" not in second
-    found = client.get("/students?q=孙07").get_data(as_text=True)
-    assert "找到 1 名学生" in found and "孙07" in found
+    assert "孙〇四" in second and "孙〇五" not in second
+    found = client.get("/students?q=孙〇七").get_data(as_text=True)
+    assert "找到 1 名学生" in found and "孙〇七" in found
     assert "找到 1 名学生" in client.get("/students?q=13500000003").get_data(as_text=True)
     assert client.get("/students?page=abc&union=TC").status_code == 200  # ignored, not an error
     past_the_end = client.get("/students?page=9").get_data(as_text=True)
-    assert "第 2 / 2 页" in past_the_end and "孙04" in past_the_end
+    assert "第 2 / 2 页" in past_the_end and "孙〇四" in past_the_end
 
 
 def test_index_union_filter_for_the_province(world, client, login):
@@ -112,7 +113,7 @@ def test_create_student_page(world, client, login):
     assert "登记受助学生" in page and "西安市总工会（XA）" in page
     resp = client.post("/students/new", data=form(1))
     assert resp.status_code == 302
-    student = db.session.scalars(select(Student).where(Student.name == "页面1")).one()
+    student = db.session.scalars(select(Student).where(Student.name == "页面一")).one()
     assert resp.headers["Location"].endswith(f"/students/{student.id}")
     assert student.family_hardship == "母亲重病" and student.university_city == "西安"
     assert "已登记学生" in client.get(resp.headers["Location"]).get_data(as_text=True)
@@ -293,3 +294,54 @@ def test_template_filled_in_imports(world, client, login, chinese):
     book.save(out)
     page = _upload(client, out.getvalue(), "filled.xlsx").get_data(as_text=True)
     assert "导入成功：共登记 1 名学生" in page
+
+
+def test_import_shows_a_one_time_printable_list_of_logins(world, client, login):
+    login(world.xa_staff)
+    rows = [import_row(n) for n in (1, 2)]
+    resp = client.post(
+        "/students/import",
+        data={"file": (io.BytesIO(csv_file(rows)), "名单.csv")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    html = resp.get_data(as_text=True)
+    assert "账号与初始密码" in html and "只显示这一次" in html and "data-print" in html
+    for row in rows:
+        assert row["username"] in html and row["password"] in html and row["name"] in html
+
+
+def test_bulk_password_reset_for_selected_students(world, client, login, make_student):
+    from volunteer.audit import AuditEntry
+    from volunteer.auth.models import User
+    from volunteer.auth.passwords import verify_password
+
+    other = make_student("XA", "钱多多")
+    login(world.xa_staff)
+    assert 'action="/students/password-reset"' in client.get("/students").get_data(as_text=True)
+    resp = client.post("/students/password-reset", data={"ids": [world.stu_xa.id, other.id]})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "已重置 2 名学生的密码" in html
+    users = db.session.scalars(
+        select(User).where(User.student_id.in_([world.stu_xa.id, other.id]))
+    ).all()
+    for user in users:
+        db.session.refresh(user)
+        password = re.search(
+            rf"<code>{user.username}</code></td>\s*<td[^>]*><code class=\"password\">(\w+)</code>",
+            html,
+        ).group(1)
+        assert verify_password(user.password_hash, password) and user.must_change_password
+    resets = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "password_reset")
+    ).all()
+    assert {e.entity_id for e in resets} == {str(u.id) for u in users}
+    # Another city's student cannot be reset from here: nothing changes.
+    refused = client.post("/students/password-reset", data={"ids": [world.stu_tc.id]})
+    assert refused.status_code == 302
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "password_reset")
+        )
+        == 2
+    )

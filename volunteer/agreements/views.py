@@ -226,10 +226,13 @@ def change_end(agreement_id: int):
             )
         except DomainError as exc:
             attach_errors(form, exc)
+            status = exc.status
         else:
             flash(_("已修改协议结束日期。"), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement_id))
-    return _render_detail(actor, agreement, TerminateForm(formdata=None), form, 400)
+    else:
+        status = 400
+    return _render_detail(actor, agreement, TerminateForm(formdata=None), form, status)
 
 
 @bp.get("/my/agreements")

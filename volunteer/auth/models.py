@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    # Where email notifications go (R34); optional, set on the preferences page.
+    email: Mapped[str | None] = mapped_column(String(254))
     union_code: Mapped[str | None] = mapped_column(ForeignKey("unions.code"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     student_id: Mapped[int | None] = mapped_column(
@@ -56,6 +58,7 @@ class User(UserMixin, db.Model):
             "enterprise_id": self.enterprise_id,
             "student_id": self.student_id,
             "must_change_password": self.must_change_password,
+            "email": self.email,
         }
 
 

@@ -1,48 +1,114 @@
-"""Login throttling per username and per client address, failures only (SPEC §3)."""
+"""Login throttling (R31): three counters of failed logins that never lock a place out.
+
+Failures count per username + address (`LOGIN_LIMIT`), per username across addresses
+(`LOGIN_USER_LIMIT`: guessing spread over many addresses) and per address across
+usernames (`LOGIN_ADDRESS_LIMIT`: far higher, since a whole site shares one Wi-Fi).
+Only attempts count, never page views. The counters live in Flask-Limiter's storage
+(Redis in production); when it cannot be reached they fall back to this process's
+memory with a logged warning, so logging in keeps working.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import hashlib
+import logging
+import math
+import time
 
-from flask import current_app, g, request
+from flask import current_app
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
-from ..extensions import client_address, limiter
+from ..errors import N_, RateLimited
+from ..extensions import limiter
 
+log = logging.getLogger(__name__)
+WINDOW = "15 minutes"
+# After the store fails, count in memory this long before trying it again.
+RETRY_STORE_SECONDS = 30.0
 
-def _username_key() -> str:
-    name = None
-    if request.is_json or request.path.startswith("/api/"):
-        body = request.get_json(silent=True, cache=True)
-        if isinstance(body, dict) and isinstance(body.get("username"), str):
-            name = body["username"]
-    else:
-        name = request.form.get("username")
-    return "login-user:" + (name or "").strip().lower()[:64]
-
-
-def _address_key() -> str:
-    return "login-ip:" + client_address()
-
-
-def _limit() -> str:
-    return f"{current_app.config['LOGIN_LIMIT']} per 15 minutes"
+_memory = FixedWindowRateLimiter(MemoryStorage())
+_store_down_until = 0.0
 
 
-def _failed(response: Any) -> bool:
-    return bool(g.get("login_failed"))
+def _counters(username: str, address: str) -> list[tuple[RateLimitItem, str]]:
+    cfg = current_app.config
+    # A digest keeps any text a client sends (odd characters, any length) out of the keys.
+    user = hashlib.sha256(username.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()[
+        :32
+    ]
+    prefix = cfg.get("RATELIMIT_KEY_PREFIX") or ""
+    return [
+        (parse(f"{cfg['LOGIN_LIMIT']} per {WINDOW}"), f"{prefix}login-ua:{user}:{address}"),
+        (parse(f"{cfg['LOGIN_USER_LIMIT']} per {WINDOW}"), f"{prefix}login-u:{user}"),
+        (parse(f"{cfg['LOGIN_ADDRESS_LIMIT']} per {WINDOW}"), f"{prefix}login-a:{address}"),
+    ]
 
 
-def login_limits() -> Callable:
-    """Decorate a login route: failed attempts count per username and per address."""
+def _strategy() -> RateLimiter:
+    if time.monotonic() < _store_down_until:
+        return _memory
+    return limiter.limiter
 
-    def decorator(view: Callable) -> Callable:
-        view = limiter.limit(
-            _limit, key_func=_username_key, deduct_when=_failed, scope="login-user"
-        )(view)
-        view = limiter.limit(_limit, key_func=_address_key, deduct_when=_failed, scope="login-ip")(
-            view
+
+def _with_fallback(action):  # type: ignore[no-untyped-def]
+    """Run `action(strategy)` on the shared store, or on this process's memory if it fails."""
+    global _store_down_until
+    strategy = _strategy()
+    try:
+        return action(strategy)
+    except Exception as exc:
+        if strategy is _memory:
+            raise
+        log.warning(
+            "login throttle store unreachable (%s): counting in this process's memory",
+            type(exc).__name__,
         )
-        return view
+        _store_down_until = time.monotonic() + RETRY_STORE_SECONDS
+        return action(_memory)
 
-    return decorator
+
+def _enabled() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and limiter.enabled
+
+
+def check_login_allowed(username: str, address: str) -> None:
+    """Raise 429 rate_limited (with the wait) when any counter has run out."""
+    if not _enabled():
+        return
+
+    def wait_seconds(strategy: RateLimiter) -> int:
+        wait = 0.0
+        for item, key in _counters(username, address):
+            if not strategy.test(item, key):
+                reset_at, _ = strategy.get_window_stats(item, key)
+                wait = max(wait, reset_at - time.time())
+        return math.ceil(wait) if wait > 0 else 0
+
+    wait = _with_fallback(wait_seconds)
+    if wait > 0:
+        minutes = max(1, math.ceil(wait / 60))
+        raise RateLimited(
+            N_("登录失败次数过多，请在 %(minutes)s 分钟后再试。", minutes=minutes),
+            retry_after=wait,
+        )
+
+
+def note_failed_login(username: str, address: str) -> None:
+    """Count one failed attempt on each of the three counters."""
+    if not _enabled():
+        return
+
+    def hit(strategy: RateLimiter) -> None:
+        for item, key in _counters(username, address):
+            strategy.hit(item, key)
+
+    _with_fallback(hit)
+
+
+def reset_memory() -> None:
+    """Forget the in-memory counters and retry the shared store at once (tests)."""
+    global _store_down_until
+    _memory.storage.reset()
+    _store_down_until = 0.0

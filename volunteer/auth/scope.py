@@ -250,6 +250,26 @@ def scan_attempt_filter(actor: User) -> ColumnElement[bool]:
     return false()
 
 
+def anomalies(actor: User) -> Select:
+    """Select the anomalies the actor may read (R42): union staff those of their
+    students or their enterprises, enterprise staff those naming their enterprise."""
+    from ..anomalies.models import Anomaly, AnomalyStudent
+
+    if actor.role == "union_staff":
+        mine = (
+            select(AnomalyStudent.anomaly_id)
+            .join(Student, Student.id == AnomalyStudent.student_id)
+            .where(in_subtree(actor, Student.union_code))
+        )
+        enterprise_side = select(Enterprise.id).where(in_subtree(actor, Enterprise.union_code))
+        return select(Anomaly).where(
+            or_(Anomaly.id.in_(mine), Anomaly.enterprise_id.in_(enterprise_side))
+        )
+    if actor.role == "enterprise_staff":
+        return select(Anomaly).where(Anomaly.enterprise_id == actor.enterprise_id)
+    return select(Anomaly).where(false())
+
+
 # --- users ---------------------------------------------------------------------------
 
 

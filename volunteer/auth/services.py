@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +15,7 @@ from ..unions.models import Union
 from . import scope
 from .models import ROLES, User
 from .passwords import check_policy, hash_password, verify_password
+from .ratelimits import check_login_allowed, note_failed_login
 from .tokens import issue_token
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@")
@@ -25,25 +29,56 @@ def validate_username(username: str) -> str:
     return username
 
 
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """Return a hash of a random password made with the configured method (once per process).
+
+    Checking an unknown username's password against it costs what a real check costs, so
+    the answer's timing does not tell which usernames exist (R31).
+    """
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = hash_password(secrets.token_urlsafe(16))
+    return _dummy_hashes[method]
+
+
 def authenticate(username: str, password: str) -> User:
     """Return the user for valid credentials, else raise 401 bad_credentials."""
-    user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.is_enabled or not verify_password(user.password_hash, password):
+    user = None
+    # A name no account can have is not looked up (NUL and the like upset PostgreSQL).
+    if 3 <= len(username) <= 64 and set(username) <= USERNAME_CHARS:
+        user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None or not user.is_enabled:
+        verify_password(user.password_hash if user else _dummy_hash(), password)
+        raise Unauthorized("bad_credentials", N_("用户名或密码错误。"))
+    if not verify_password(user.password_hash, password):
         raise Unauthorized("bad_credentials", N_("用户名或密码错误。"))
     return user
 
 
-def log_in(username: str, password: str) -> User:
-    """Check credentials and note the login time; commits."""
-    user = authenticate(username, password)
+def _throttled_authenticate(username: str, password: str, address: str) -> User:
+    """Authenticate unless the login counters ran out (429); count a failure (R31)."""
+    check_login_allowed(username, address)
+    try:
+        return authenticate(username, password)
+    except Unauthorized:
+        note_failed_login(username, address)
+        raise
+
+
+def log_in(username: str, password: str, address: str = "unknown") -> User:
+    """Check credentials (throttled per username and address), note the login; commits."""
+    user = _throttled_authenticate(username, password, address)
     user.last_login_at = clock.now()
     db.session.commit()
     return user
 
 
-def create_api_token(username: str, password: str) -> tuple[str, User]:
-    """Exchange credentials for a bearer token; commits."""
-    user = authenticate(username, password)
+def create_api_token(username: str, password: str, address: str = "unknown") -> tuple[str, User]:
+    """Exchange credentials for a bearer token (throttled like log_in); commits."""
+    user = _throttled_authenticate(username, password, address)
     token = issue_token(user)
     user.last_login_at = clock.now()
     db.session.commit()
@@ -55,6 +90,12 @@ def _set_password(user: User, password: str, *, initial: bool) -> None:
     user.must_change_password = initial
     user.password_version += 1
     user.password_changed_at = clock.now()
+
+
+def set_initial_password(user: User, password: str) -> None:
+    """Give an account a new initial password (changed at next login); no commit."""
+    check_policy(password, user.username)
+    _set_password(user, password, initial=True)
 
 
 def change_password(actor: User, old_password: str, new_password: str) -> None:

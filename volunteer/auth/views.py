@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from ..errors import DomainError, Unauthorized
+from ..errors import DomainError, RateLimited, Unauthorized
+from ..extensions import client_address
 from ..i18n import localize
 from ..ui.form_errors import attach_errors
 from . import services
 from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm
-from .ratelimits import login_limits
 from .scope import current_actor, role_required
 
 bp = Blueprint("auth", __name__)
@@ -30,21 +30,27 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_limits()
 def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = services.log_in(form.username.data.strip(), form.password.data)
+            user = services.log_in(form.username.data.strip(), form.password.data, client_address())
+        except RateLimited as exc:
+            # The page says how long to wait, and answers 429 like the API (R31).
+            form.password.errors.append(localize(exc.message))
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(exc.retry_after)}
         except Unauthorized as exc:
-            g.login_failed = True
             form.password.errors.append(localize(exc.message))
         else:
             login_user(user)
+            session.pop("login_for_site", None)
             return redirect(safe_next(form.next.data) or url_for("web.home"))
-    return render_template("auth/login.html", form=form)
+    # Reached from a scan page: say which site the login is for.
+    for_site = session.get("login_for_site") if (form.next.data or "").startswith("/s/") else None
+    return render_template("auth/login.html", form=form, for_site=for_site)
 
 
 @bp.post("/logout")

@@ -28,6 +28,9 @@ class ScanBody(Body):
     latitude: float | None = None
     longitude: float | None = None
     accuracy_m: float | None = None
+    scanned_at: AwareDatetime | None = None
+    offline: bool | None = None
+    device_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
 class ManualBody(Body):
@@ -132,6 +135,9 @@ def scan():
         latitude=data.latitude,
         longitude=data.longitude,
         accuracy_m=data.accuracy_m,
+        scanned_at=data.scanned_at,
+        offline=data.offline,
+        device_id=data.device_id,
         ip=request.remote_addr,
         user_agent=request.headers.get("User-Agent"),
     )

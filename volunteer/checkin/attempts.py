@@ -34,6 +34,8 @@ MESSAGES = {
 TOKEN_CODES = ("token_invalid", "token_expired")
 SUCCESS_RESULTS = ("checked_in", "checked_out")
 NONCE_RE = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
+# A browser's device id: printable ASCII without spaces (the page sends a UUID).
+DEVICE_RE = re.compile(r"[!-~]{1,64}", re.ASCII)
 # Answers that depend on the moment, not the request, are not kept for a nonce.
 NOT_REPLAYED = ("conflict", "rate_limited", "validation_error")
 
@@ -57,6 +59,7 @@ class Attempt:
     token_kind: str | None = None
     verdict: str | None = None
     distance_m: float | None = None
+    device_id: str | None = None
 
     def row(self, result: str, session_id: int | None = None) -> ScanAttempt:
         """Return the ScanAttempt row of this attempt."""
@@ -76,6 +79,7 @@ class Attempt:
             location_verdict=self.verdict,
             distance_m=self.distance_m,
             session_id=session_id,
+            device_id=self.device_id,
         )
 
 

@@ -108,6 +108,8 @@ def accept_correction(
     c.status, c.decided_by_id, c.decided_at, c.decision_note = "accepted", actor.id, now, text
     _record(actor, "accepted", c, before)
     events.hours_changed.send(s.student_id, months=set(months), actor=actor)
+    db.session.flush()
+    events.correction_decided.send(c.id, student_id=c.student_id, outcome="accepted")
     db.session.commit()
     return c
 
@@ -122,6 +124,8 @@ def decline_correction(
     before = {"status": c.status}
     c.status, c.decided_by_id, c.decided_at, c.decision_note = "declined", actor.id, now, text
     _record(actor, "declined", c, before)
+    db.session.flush()
+    events.correction_decided.send(c.id, student_id=c.student_id, outcome="declined")
     db.session.commit()
     return c
 

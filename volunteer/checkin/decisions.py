@@ -9,9 +9,8 @@ decision with a reason (the override), and the attestation goes stale.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from .. import clock, events
@@ -25,6 +24,7 @@ from ..students.models import Student
 from . import rules, sessions
 from .coverage import active_agreement, day_allowed
 from .models import ServiceSession
+from .timechecks import check_long_day, check_times
 
 MAX_REASON = 1000
 MAX_BULK = 500
@@ -182,6 +182,16 @@ def reject_session(
 ) -> ServiceSession:
     """Reject a session with a reason: its minutes never count (R16). Union staff
     reject only in a closed or attested month."""
+    s = reject_uncommitted(actor, session_id, reason, now)
+    db.session.commit()
+    return s
+
+
+def reject_uncommitted(
+    actor: User, session_id: int, reason: object, now: datetime | None = None
+) -> ServiceSession:
+    """Reject a session as reject_session does, inside the caller's transaction (a use
+    case of a higher feature that rejects sessions as one of its steps commits once)."""
     _deciders_only(actor)
     now = now or clock.now()
     s = _load_for_change(actor, session_id, now)
@@ -194,79 +204,7 @@ def reject_session(
     s.reason = text
     _decide(actor, s, "rejected", "rejected", now)
     events.hours_changed.send(s.student_id, months=set(months), actor=actor)
-    db.session.commit()
     return s
-
-
-def check_times(
-    student_id: int,
-    check_in_at: object,
-    check_out_at: object,
-    now: datetime,
-    exclude_id: int | None = None,
-) -> tuple[datetime, datetime]:
-    """Apply R17: no future, check-out after check-in, no overlap with the student's
-    other (not rejected) sessions. Raises 400 validation_error."""
-    fields: dict[str, list[str]] = {}
-    for name, value in (("check_in_at", check_in_at), ("check_out_at", check_out_at)):
-        if not isinstance(value, datetime):
-            fields[name] = [N_("必填，应为带时区的时间。")]
-    if fields:
-        raise ValidationError(fields=fields)
-    rules.validate_session_times(check_in_at, check_out_at, now)  # type: ignore[arg-type]
-    rules.validate_session_length(check_in_at, check_out_at, sessions.max_session_hours())  # type: ignore[arg-type]
-    stmt = select(ServiceSession.id).where(
-        ServiceSession.student_id == student_id,
-        ServiceSession.status != "rejected",
-        ServiceSession.check_in_at < check_out_at,
-        (ServiceSession.check_out_at.is_(None)) | (ServiceSession.check_out_at > check_in_at),
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(ServiceSession.id != exclude_id)
-    clash = db.session.scalar(stmt.limit(1))
-    if clash is not None:
-        reason = N_("与该学生的另一条服务记录（编号 %(id)s）时间重叠。", id=clash)
-        raise ValidationError(reason, fields={"check_in_at": [reason], "check_out_at": [reason]})
-    return check_in_at, check_out_at  # type: ignore[return-value]
-
-
-def check_long_day(
-    student_id: int,
-    check_in_at: datetime,
-    check_out_at: datetime,
-    confirmed: bool | None,
-    exclude_id: int | None = None,
-) -> None:
-    """R32 on the pages: a day's total above DAILY_CAP_HOURS needs an explicit
-    confirmation (`confirmed`); None (the API) skips the question."""
-    if confirmed is None or confirmed:
-        return
-    cap = float(current_app.config["DAILY_CAP_HOURS"])
-    tz = clock.business_tz()
-    new = rules.minutes_by_local_day(check_in_at, check_out_at, tz)
-    first = datetime.fromisoformat(min(new)).replace(tzinfo=tz)
-    last = datetime.fromisoformat(max(new)).replace(tzinfo=tz) + timedelta(days=1)
-    stmt = select(ServiceSession.check_in_at, ServiceSession.check_out_at).where(
-        ServiceSession.student_id == student_id,
-        ServiceSession.status.in_(sessions.COUNTING_STATUSES),
-        ServiceSession.check_in_at < last,
-        ServiceSession.check_out_at > first,
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(ServiceSession.id != exclude_id)
-    others = [rules.minutes_by_local_day(a, b, tz) for a, b in db.session.execute(stmt)]
-    over = rules.long_days(new, others, cap)
-    if over:
-        day, total = min(over.items())
-        raise ValidationError.field(
-            "confirm_long_day",
-            N_(
-                "该学生 %(day)s 合计 %(h)s 小时，超过每日 %(cap)s 小时；如属实，请勾选确认后再提交。",
-                day=day,
-                h=f"{total / 60:.1f}",
-                cap=f"{cap:g}",
-            ),
-        )
 
 
 def apply_adjustment(

@@ -10,11 +10,16 @@ from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..i18n import localize
 from ..ui.form_errors import attach_errors
+from ..ui.nav_counts import register_nav_counter
 from . import listings, services
 from .blueprint import bp
 from .filters import STATUS_CHOICES, filtered_sessions, session_filters
 from .forms import ActionForm, AdjustForm, DecisionForm, ManualForm, ReasonForm, aware, local_input
 from .models import FLAGS
+
+# The navigation shows how much waits behind these pages.
+register_nav_counter("checkin.enterprise_sessions", listings.pending_count)
+register_nav_counter("checkin.correction_inbox", listings.open_corrections_count)
 
 
 @bp.get("/checkin/enterprise/sessions")
@@ -62,13 +67,15 @@ def bulk_confirm():
 
 
 @bp.post("/checkin/sessions/<int:session_id>/confirm")
-@role_required("enterprise_staff")
+@role_required("enterprise_staff", "union_staff")
 def confirm_one(session_id: int):
     ActionForm().validate_on_submit()
+    # Union staff confirm only in a closed or attested month, and their reason is required.
+    reason = request.form.get("reason") if current_actor().role == "union_staff" else None
     try:
-        services.confirm_session(current_actor(), session_id)
+        services.confirm_session(current_actor(), session_id, reason)
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             raise
         flash(localize(exc.message), "error")
     else:

@@ -31,6 +31,7 @@ STATUS_CHOICES = [
     ("auto_closed", _l("自动签退")),
     ("open", _l("服务中")),
 ]
+PER_PAGE = 20  # a phone shows a page of sessions without endless scrolling
 STATUS_FILTERS = {"todo": "pending,auto_closed"}
 
 
@@ -69,4 +70,4 @@ def filtered_sessions(actor, filters: dict):
         site_id=filters.get("site_id"),
         enterprise_id=filters.get("enterprise_id"),
     )
-    return paginated(listings.with_names(stmt), tuple, scalars=False)
+    return paginated(listings.with_names(stmt), tuple, scalars=False, per_page_default=PER_PAGE)

@@ -47,6 +47,10 @@ class ScanForm(FlaskForm):
     latitude = HiddenField()
     longitude = HiddenField()
     accuracy_m = HiddenField()
+    # A scan kept by a phone without network (R41) and the browser's id (R42).
+    scanned_at = HiddenField()
+    offline = HiddenField()
+    device_id = HiddenField()
 
 
 class ActionForm(FlaskForm):

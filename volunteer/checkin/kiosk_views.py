@@ -20,6 +20,7 @@ from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..errors_http import localized_body
 from ..ui.form_errors import attach_errors
+from ..urls import external_url
 from . import kiosks, listings, services, sitecodes
 from .blueprint import bp
 from .forms import ActionForm, KioskForm
@@ -60,9 +61,7 @@ def create_kiosk():
     except DomainError as exc:
         attach_errors(form, exc)
         return _sites_page(form, exc.status)
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "checkin.kiosk_activate", token=token
-    )
+    link = external_url(url_for("checkin.kiosk_activate", token=token))
     # The link is shown once, now: only its hash is stored.
     return render_template(
         "checkin/kiosk_link.html", kiosk=kiosk, link=link, svg=sitecodes.qr_svg(link)
@@ -171,9 +170,18 @@ def kiosk_screen():
         state = "revoked" if kiosk is not None else "unknown"
         return render_template("checkin/kiosk_off.html", state=state), 403
     data = services.kiosk_display(kiosk)
-    return render_template(
-        "checkin/kiosk.html", data=data, kiosk=kiosk, poll_url=url_for("checkin.kiosk_code")
+    response = make_response(
+        render_template(
+            "checkin/kiosk.html",
+            data=data,
+            kiosk=kiosk,
+            offline=kiosks.offline_key(kiosk),
+            poll_url=url_for("checkin.kiosk_code"),
+        )
     )
+    # The page carries the kiosk's own key (R41): never kept in a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/kiosk/code.json")

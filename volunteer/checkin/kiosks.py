@@ -17,7 +17,7 @@ from ..enterprises.models import Enterprise, Site
 from ..errors import N_, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..unions.services import union_path
-from . import sessions, sitecodes
+from . import sessions, sitecodes, tokens
 from .models import Kiosk, ServiceSession
 
 ACTIVATION_DAYS = 7
@@ -129,11 +129,12 @@ def present_count(site_id: int, now: datetime) -> int:
     )
 
 
-def display(site: Site, now: datetime | None = None) -> dict:
-    """Return what a code screen shows: names, the code and its SVG, the count, the time."""
+def display(site: Site, now: datetime | None = None, kiosk_id: int | None = None) -> dict:
+    """Return what a code screen shows: names, the code and its SVG, the count, the time
+    (a kiosk shows codes sealed with its own key, which it can derive offline)."""
     now = now or clock.now()
     enterprise = db.session.get(Enterprise, site.enterprise_id)
-    code = sitecodes.rotating_code(site, now)
+    code = sitecodes.rotating_code(site, now, kiosk_id)
     return {
         **code,
         "svg": sitecodes.qr_svg(code["url"]),
@@ -151,11 +152,26 @@ def kiosk_display(kiosk: Kiosk, now: datetime | None = None) -> dict:
     if kiosk.revoked_at is not None:
         raise Forbidden("kiosk_revoked", N_("此平板已被企业停用。"))
     site = db.session.get(Site, kiosk.site_id)
-    data = display(site, now)
+    data = display(site, now, kiosk.id)
     if kiosk.last_seen_at is None or now - kiosk.last_seen_at >= SEEN_EVERY:
         kiosk.last_seen_at = now
         db.session.commit()
     return data
+
+
+def offline_key(kiosk: Kiosk) -> dict:
+    """Return what a live kiosk needs to derive its codes without network (R41): its own
+    key (from the site secret and the kiosk id), its id, its site and the URL prefix."""
+    if kiosk.revoked_at is not None or kiosk.activated_at is None:
+        raise Forbidden("kiosk_revoked", N_("此平板已被企业停用。"))
+    site = db.session.get(Site, kiosk.site_id)
+    return {
+        "key": tokens.encode_key(tokens.kiosk_key(site.secret, kiosk.id)),
+        "kiosk_id": kiosk.id,
+        "site_id": site.id,
+        "url_prefix": sitecodes.scan_url(""),
+        "step_seconds": tokens.STEP_SECONDS,
+    }
 
 
 def revoke_kiosk(actor: User, kiosk_id: int, now: datetime | None = None) -> Kiosk:

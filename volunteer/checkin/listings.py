@@ -3,11 +3,12 @@ correction lists and choices — each a bounded number of queries, whatever the 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
 from .. import clock
+from ..agreements.models import Agreement
 from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import add_months
@@ -77,10 +78,30 @@ def roster(actor: User, now: datetime | None = None) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
-def student_choices(actor: User) -> list[tuple[int, str]]:
-    """Return (id, label) of the students the actor's enterprise has agreements with."""
-    stmt = scope.students(actor).order_by(Student.name, Student.id)
-    return [(s.id, f"{s.name}（{s.university}）") for s in db.session.scalars(stmt)]
+RECENT_DAYS = 31  # a manual entry may fill a gap of the past month
+
+
+def student_choices(actor: User, today: date | None = None) -> list[tuple[int, str]]:
+    """Return (id, label) of the students whose agreement with the actor's enterprise is
+    active, or was until recently: only those a manual entry can succeed for."""
+    today = today or clock.today()
+    stmt = (
+        select(Student, Agreement)
+        .join(Agreement, Agreement.student_id == Student.id)
+        .where(Agreement.enterprise_id == actor.enterprise_id, scope.student_filter(actor))
+        .order_by(Student.name, Student.id)
+    )
+    out: dict[int, str] = {}
+    for student, agreement in db.session.execute(stmt):
+        last = min(agreement.ends_on, today)
+        if agreement.terminated_on is not None:
+            last = min(last, agreement.terminated_on - timedelta(days=1))
+        recent = (today - last).days <= RECENT_DAYS
+        if agreement.status_on(today) == "active" or (
+            recent and agreement.status_on(last) == "active"
+        ):
+            out[student.id] = f"{student.name}（{student.university}）"
+    return list(out.items())
 
 
 def site_choices(actor: User) -> list[tuple[int, str]]:
@@ -109,6 +130,15 @@ def session_context(s: ServiceSession) -> dict:
             )
         ),
     }
+
+
+def pending_count(actor: User) -> int:
+    """Count the sessions waiting for the actor's enterprise: pending or auto-closed."""
+    stmt = select(func.count(ServiceSession.id)).where(
+        ServiceSession.enterprise_id == actor.enterprise_id,
+        ServiceSession.status.in_(("pending", "auto_closed")),
+    )
+    return db.session.scalar(stmt) or 0
 
 
 def open_corrections_count(actor: User) -> int:

@@ -13,7 +13,8 @@ from ..auth.scope import current_actor, role_required
 from ..jsonapi import paginated
 from . import scanlog
 from .blueprint import bp
-from .filters import STATUS_CHOICES, filtered_sessions, session_filters
+from .devices import device_words
+from .filters import PER_PAGE, STATUS_CHOICES, filtered_sessions, session_filters
 from .models import FLAGS
 
 RESULT_WORDS = {
@@ -23,7 +24,7 @@ RESULT_WORDS = {
     "token_expired": _l("二维码过期"),
     "site_inactive": _l("服务点停用"),
     "already_checked_in": _l("已签到未签退"),
-    "not_checked_in": _l("未签到"),
+    "not_checked_in": _l("未签到就签退"),
     "wrong_site": _l("非签到服务点"),
     "token_reused": _l("重复扫码"),
     "no_active_agreement": _l("无生效协议"),
@@ -59,7 +60,7 @@ def scan_log():
     site_id = request.args.get("site_id", "")
     site_id = int(site_id) if site_id.isdigit() and int(site_id) < 2**31 else None
     stmt = scanlog.scan_log(actor, day=day, site_id=site_id, result=result or None)
-    page = paginated(stmt, tuple, scalars=False)
+    page = paginated(stmt, tuple, scalars=False, per_page_default=PER_PAGE)
     return render_template(
         "checkin/scan_log.html",
         page=page,
@@ -69,6 +70,7 @@ def scan_log():
         sites=scanlog.log_sites(actor),
         result_words=RESULT_WORDS,
         verdict_words=VERDICT_WORDS,
+        device_words=device_words,
         codes=list(RESULT_WORDS),
     )
 

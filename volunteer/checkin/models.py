@@ -12,7 +12,15 @@ from ..dbtypes import JSONText, UTCDateTime
 from ..extensions import db
 
 SESSION_STATUSES = ("open", "pending", "confirmed", "rejected", "auto_closed")
-FLAGS = ("poster", "location_unverified", "location_outside", "adjusted", "auto_closed", "manual")
+FLAGS = (
+    "poster",
+    "location_unverified",
+    "location_outside",
+    "adjusted",
+    "auto_closed",
+    "manual",
+    "offline",
+)
 CORRECTION_STATUSES = ("open", "accepted", "declined")
 
 
@@ -113,6 +121,8 @@ class ScanAttempt(db.Model):
     __table_args__ = (
         Index("ix_scan_attempts_site_at", "site_id", "at"),
         Index("ix_scan_attempts_student_at", "student_id", "at"),
+        # The shared-device check at each scan (R42) reads one device's last 30 days.
+        Index("ix_scan_attempts_device_at", "device_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +137,8 @@ class ScanAttempt(db.Model):
     location_verdict: Mapped[str | None] = mapped_column(String(30))
     distance_m: Mapped[float | None] = mapped_column()
     session_id: Mapped[int | None] = mapped_column(ForeignKey("service_sessions.id"))
+    # The scan page's per-browser id (R42); purged with the coordinates (R28).
+    device_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class TokenUse(db.Model):

@@ -146,9 +146,8 @@ def validate_session_length(
 ) -> None:
     """Raise ValidationError for a session longer than `max_hours` (R32)."""
     if whole_minutes(check_in_at, check_out_at) > max_hours * 60:
-        raise ValidationError.field(
-            "check_out_at", N_("单次服务不能超过 %(n)s 小时。", n=f"{max_hours:g}")
-        )
+        hours = f"{max_hours:g}"
+        raise ValidationError.field("check_out_at", N_("单次服务不能超过 %(n)s 小时。", n=hours))
 
 
 def minutes_by_local_day(start: datetime, end: datetime, tz: tzinfo) -> dict[str, int]:
@@ -215,3 +214,24 @@ def scan_refusal(
         if not day_allowed:
             return "day_not_allowed"
     return None
+
+
+# R41: a scan kept by a phone without network is sent later with its own time.
+OFFLINE_AHEAD = timedelta(minutes=2)  # a phone's clock may run a little fast
+OFFLINE_FLAG_AFTER = timedelta(seconds=60)
+
+
+def scanned_at_refusal(scanned_at: datetime, now: datetime, max_age_hours: float) -> str | None:
+    """Return token_expired when a sent-later scan is from the future or too old (R41)."""
+    if scanned_at > now + OFFLINE_AHEAD:
+        return "token_expired"
+    if scanned_at < now - timedelta(hours=max_age_hours):
+        return "token_expired"
+    return None
+
+
+def is_offline_scan(scanned_at: datetime | None, now: datetime, offline: bool | None) -> bool:
+    """Tell whether a scan carries the flag `offline`: said so, or over a minute late."""
+    if offline:
+        return True
+    return scanned_at is not None and scanned_at < now - OFFLINE_FLAG_AFTER

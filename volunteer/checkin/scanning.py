@@ -19,6 +19,7 @@ from ..extensions import db
 from ..students.models import Student
 from . import rules, sessions, tokens
 from .attempts import (
+    DEVICE_RE,
     MESSAGES,
     NONCE_RE,
     SUCCESS_RESULTS,
@@ -28,9 +29,18 @@ from .attempts import (
     refusal,
 )
 from .coverage import active_agreement, day_allowed
-from .models import ScanAttempt, ScanNonce, ServiceSession, TokenUse
+from .models import Kiosk, ScanAttempt, ScanNonce, ServiceSession, TokenUse
 
 __all__ = ["MESSAGES", "ScanResult", "inspect_token", "record_rate_limited", "record_scan"]
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When a scan happened: now, or the `scanned_at` of a scan sent later (R41)."""
+
+    at: datetime
+    late: bool = False
+    offline: bool = False
 
 
 @dataclass
@@ -82,12 +92,24 @@ def _check(
     return site
 
 
+def _live_kiosk(parsed: tokens.ParsedToken, kiosk_site_id, activated_at, revoked_at) -> bool:
+    """Tell whether a kiosk code's kiosk is activated, not revoked, and of its site."""
+    return kiosk_site_id == parsed.site_id and activated_at is not None and revoked_at is None
+
+
 def read_token(
     token: object, now: datetime, first_seen_at: datetime | None = None
 ) -> tuple[Site, tokens.ParsedToken]:
     """Check a token (R8) and return its site. Raises token_invalid/expired."""
     parsed = _parse(token)
-    return _check(db.session.get(Site, parsed.site_id), parsed, now, first_seen_at), parsed
+    site = db.session.get(Site, parsed.site_id)
+    if parsed.kind == tokens.KIOSK:
+        kiosk = db.session.get(Kiosk, parsed.kiosk_id)
+        if kiosk is None or not _live_kiosk(
+            parsed, kiosk.site_id, kiosk.activated_at, kiosk.revoked_at
+        ):
+            site = None
+    return _check(site, parsed, now, first_seen_at), parsed
 
 
 # The student's row lock (sessions.lock_student) and the token's site in one statement.
@@ -101,15 +123,32 @@ _LOCK_WITH_SITE = (
 )
 
 
+# A kiosk's code (R41) reads its kiosk in the same statement: revoked, it is refused.
+_LOCK_WITH_SITE_AND_KIOSK = (
+    select(Student.id, Site, Kiosk.site_id, Kiosk.activated_at, Kiosk.revoked_at)
+    .select_from(Student)
+    .outerjoin(Site, Site.id == bindparam("site_id"))
+    .outerjoin(Kiosk, Kiosk.id == bindparam("kiosk_id"))
+    .where(Student.id == bindparam("student_id"))
+    .with_for_update(of=Student.__table__)
+)
+
+
 def _lock_with_site(student_id: int, parsed: tokens.ParsedToken | None) -> Site | None:
-    """Take the student's lock and read the parsed token's site (None if there is none)."""
+    """Take the student's lock and read the parsed token's site (None if there is none,
+    or if a kiosk code's kiosk is not live)."""
     if parsed is None:
         sessions.lock_student(student_id)
         return None
-    row = db.session.execute(
-        _LOCK_WITH_SITE, {"student_id": student_id, "site_id": parsed.site_id}
-    ).first()
-    return row[1] if row is not None else None
+    params = {"student_id": student_id, "site_id": parsed.site_id}
+    if parsed.kind != tokens.KIOSK:
+        row = db.session.execute(_LOCK_WITH_SITE, params).first()
+        return row[1] if row is not None else None
+    params["kiosk_id"] = parsed.kiosk_id
+    row = db.session.execute(_LOCK_WITH_SITE_AND_KIOSK, params).first()
+    if row is None or not _live_kiosk(parsed, row[2], row[3], row[4]):
+        return None
+    return row[1]
 
 
 def inspect_token(
@@ -131,6 +170,24 @@ def _validate(action: object, nonce: object, lat: object, lon: object, acc: obje
     return rules.validate_location(lat, lon, acc)
 
 
+def _moment(scanned_at: object, offline: object, device_id: object, now: datetime) -> Moment:
+    """Check the fields of a scan sent later (R41) and the device id (R42)."""
+    if device_id is not None and (
+        not isinstance(device_id, str) or not DEVICE_RE.fullmatch(device_id)
+    ):
+        raise ValidationError.field("device_id", N_("设备标识应为 1–64 个可见字符。"))
+    if offline is not None and not isinstance(offline, bool):
+        raise ValidationError.field("offline", N_("应为 true 或 false。"))
+    if scanned_at is None:
+        return Moment(now, offline=bool(offline))
+    if not isinstance(scanned_at, datetime) or scanned_at.tzinfo is None:
+        raise ValidationError.field(
+            "scanned_at", N_("应为带时区的 ISO 时间，例如 2026-11-28T09:00:00+08:00。")
+        )
+    at = scanned_at.astimezone(now.tzinfo).replace(microsecond=0)
+    return Moment(at, late=True, offline=rules.is_offline_scan(at, now, offline))
+
+
 _STORED_ANSWER = select(ScanNonce.status_code, ScanNonce.body).where(
     ScanNonce.student_id == bindparam("student_id"), ScanNonce.nonce == bindparam("nonce")
 )
@@ -147,7 +204,7 @@ def _token_used(kind: str) -> Exists:
     """Filter: this token was already used by the student at the site (R11 token_reused);
     parameters student_id, site_id and step (rotating) or since (poster)."""
     student_id, site_id = bindparam("student_id"), bindparam("site_id")
-    if kind == tokens.ROTATING:
+    if kind != tokens.POSTER:
         return (
             select(TokenUse.id)
             .where(
@@ -170,8 +227,22 @@ def _token_used(kind: str) -> Exists:
     )
 
 
+def _ended_after() -> Exists:
+    """Filter: the student has a closed session ending after `at` (a scan sent later
+    may not check in inside, or before, a session already recorded)."""
+    return (
+        select(ServiceSession.id)
+        .where(
+            ServiceSession.student_id == bindparam("student_id"),
+            ServiceSession.status != "open",
+            ServiceSession.check_out_at > bindparam("at", type_=ServiceSession.check_out_at.type),
+        )
+        .exists()
+    )
+
+
 @functools.cache
-def _open_session_stmt(kind: str) -> Select:
+def _open_session_stmt(kind: str, late: bool = False) -> Select:
     """The scan's read after the lock, built once per token kind (its construction and
     cache key cost more than PostgreSQL's work on the hot path; bench/README.md)."""
     student_id = bindparam("student_id")
@@ -180,6 +251,7 @@ def _open_session_stmt(kind: str) -> Select:
             ServiceSession,
             _token_used(kind),
             *sessions.audit_paths_columns(student_id, bindparam("enterprise_id")),
+            *((_ended_after(),) if late else ()),
         )
         .select_from(Student)
         .outerjoin(
@@ -193,18 +265,22 @@ def _open_session_stmt(kind: str) -> Select:
 
 
 def _open_session_and_use(
-    student_id: int, site: Site, parsed: tokens.ParsedToken, now: datetime
-) -> tuple[ServiceSession | None, bool, dict[str, str | None] | None]:
+    student_id: int, site: Site, parsed: tokens.ParsedToken, now: datetime, late: bool = False
+) -> tuple[ServiceSession | None, bool, dict[str, str | None] | None, bool]:
     """Return the student's open session (R13 stored on it if past the cap), whether
-    the token was already used, and the audit paths of the student and the site's
-    enterprise — one read; the caller holds the student's lock."""
+    the token was already used, the audit paths of the student and the site's
+    enterprise, and (for a scan sent later) whether a closed session of the student
+    ends after `now` — one read; the caller holds the student's lock."""
     params = {"student_id": student_id, "site_id": site.id, "enterprise_id": site.enterprise_id}
-    if parsed.kind == tokens.ROTATING:
+    if parsed.rotates:
         params["step"] = parsed.step
     else:
         params["since"] = now - timedelta(seconds=rules.POSTER_REUSE_SECONDS)
-    row = db.session.execute(_open_session_stmt(parsed.kind), params).one()
+    if late:
+        params["at"] = now
+    row = db.session.execute(_open_session_stmt(parsed.kind, late), params).one()
     open_s, used = row[0], bool(row[1])
+    ended_after = late and bool(row[4])
     paths = {"union_path": row[2], "other_union_path": row[3]}
     if open_s is not None and open_s.enterprise_id != site.enterprise_id:
         # The audit entry names the session's own enterprise (a refusal follows anyway).
@@ -213,7 +289,7 @@ def _open_session_and_use(
         open_s, now, sessions.max_session_hours()
     ):
         open_s = None
-    return open_s, used, paths
+    return open_s, used, paths, ended_after
 
 
 def record_scan(
@@ -225,19 +301,27 @@ def record_scan(
     latitude: object = None,
     longitude: object = None,
     accuracy_m: object = None,
+    scanned_at: object = None,
+    offline: object = None,
+    device_id: object = None,
     first_seen_at: datetime | None = None,
     ip: str | None = None,
     user_agent: str | None = None,
     now: datetime | None = None,
 ) -> ScanResult:
-    """Check a student in or out with a site's code; commits (refusals are recorded)."""
+    """Check a student in or out with a site's code; commits (refusals are recorded).
+
+    A scan kept by a phone without network comes with `scanned_at` (R41): it is checked
+    and timed as of that moment, within OFFLINE_SCAN_HOURS and 2 minutes ahead."""
     if actor.role != "student" or actor.student_id is None:
         raise Forbidden()
     now = (now or clock.now()).replace(microsecond=0)
     attempt = Attempt(actor.student_id, str(action)[:20], now, ip, user_agent)
     try:
         location = _validate(action, nonce, latitude, longitude, accuracy_m)
-        result = _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at)
+        moment = _moment(scanned_at, offline, device_id, now)
+        attempt.device_id = device_id  # type: ignore[assignment]
+        result = _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at, moment)
         db.session.commit()
         return result
     except DomainError as exc:
@@ -255,8 +339,10 @@ def record_scan(
         raise exc from None
 
 
-def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> ScanResult:
-    now, student_id, action = attempt.at, attempt.student_id, attempt.action
+def _scan(
+    actor, attempt, token, nonce, location, accuracy_m, first_seen_at, moment: Moment
+) -> ScanResult:
+    student_id, action = attempt.student_id, attempt.action
     try:
         parsed, bad_token = _parse(token), None
     except DomainError as exc:
@@ -269,11 +355,23 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
         return stored
     if parsed is None:
         raise bad_token
+    now = moment.at  # from here on, every check is as of the scan's own moment (R41)
+    if moment.late:
+        hours = current_app.config["OFFLINE_SCAN_HOURS"]
+        if rules.scanned_at_refusal(now, attempt.at, hours):
+            raise refusal("token_expired")
+        first_seen_at = None
     site = _check(site, parsed, now, first_seen_at)
     attempt.site_id, attempt.token_kind = site.id, parsed.kind
     if not site.is_active:
         raise refusal("site_inactive")
-    open_s, used, paths = _open_session_and_use(student_id, site, parsed, now)
+    open_s, used, paths, ended_after = _open_session_and_use(
+        student_id, site, parsed, now, moment.late
+    )
+    if action == "check_out" and open_s is not None and now < open_s.check_in_at:
+        raise ValidationError.field("scanned_at", N_("签退时间早于这次服务的签到时间。"))
+    if action == "check_in" and open_s is None and ended_after:
+        raise ValidationError.field("scanned_at", N_("这次签到早于你已记录的一次服务的结束时间。"))
     agreement, allowed = None, True
     if action == "check_in" and open_s is None and not used:
         agreement = active_agreement(student_id, site.enterprise_id, clock.to_local(now).date())
@@ -296,7 +394,11 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
         site.latitude, site.longitude, site.radius_m, lat, lon
     )
     attempt.verdict = _verdict(site, flag, attempt.distance_m)
-    flags = (tokens.POSTER if parsed.kind == tokens.POSTER else None, flag)
+    flags = (
+        tokens.POSTER if parsed.kind == tokens.POSTER else None,
+        flag,
+        "offline" if moment.offline else None,
+    )
     if action == "check_in":
         s = ServiceSession(
             student_id=student_id,
@@ -311,8 +413,8 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
             latitude=lat,
             longitude=lon,
             accuracy_m=float(accuracy_m) if location and accuracy_m is not None else None,
-            created_at=now,
-            updated_at=now,
+            created_at=attempt.at,
+            updated_at=attempt.at,
         )
         db.session.add(s)
         before, status, result = None, 201, "checked_in"
@@ -325,8 +427,8 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
     body = {"result": result, "session": s.to_dict()}
     # The rows of the answer go in as plain INSERTs (no RETURNING, no unit of work):
     # the scan is the hot path (bench/README.md).
-    if parsed.kind == tokens.ROTATING:
-        _insert(TokenUse, student_id=student_id, site_id=site.id, step=parsed.step, at=now)
+    if parsed.rotates:
+        _insert(TokenUse, student_id=student_id, site_id=site.id, step=parsed.step, at=attempt.at)
     _insert(ScanAttempt, **attempt.values(result, s.id))
     if nonce:
         _insert(
@@ -335,7 +437,7 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
             nonce=nonce,
             status_code=status,
             body=body,
-            created_at=now,
+            created_at=attempt.at,
         )
     sessions.record_change(actor, result, s, before, paths)
     db.session.flush()
@@ -344,7 +446,7 @@ def _scan(actor, attempt, token, nonce, location, accuracy_m, first_seen_at) -> 
         student_id=student_id,
         enterprise_id=s.enterprise_id,
         action=action,
-        device_id=None,
+        device_id=attempt.device_id,
         at=now,
     )
     return ScanResult(status, body)

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
 from . import rules
-from .models import FLAGS, SESSION_STATUSES, ServiceSession, SessionMonth
+from .models import FLAGS, SESSION_STATUSES, ScanAttempt, ServiceSession, SessionMonth
 
 # Only these statuses carry minutes into the month rows (R15, R16).
 COUNTING_STATUSES = ("pending", "confirmed")
@@ -188,6 +188,7 @@ def auto_close_if_stale(s: ServiceSession, now: datetime, hours: float) -> bool:
     s.updated_at = now
     sync_months(s)
     record_change(None, "auto_closed", s, before)
+    db.session.flush()
     events.session_auto_closed.send(s.id, student_id=s.student_id, enterprise_id=s.enterprise_id)
     return True
 
@@ -295,7 +296,8 @@ def get_session(actor: User, session_id: int, now: datetime | None = None) -> Se
 
 
 def purge_locations(now: datetime | None = None) -> int:
-    """Delete raw coordinates older than 90 days, keeping distance and verdict (R28)."""
+    """Delete raw coordinates and device ids older than 90 days, keeping distance and
+    verdict (R28)."""
     now = now or clock.now()
     cutoff = now - timedelta(days=LOCATION_RETENTION_DAYS)
     result = db.session.execute(
@@ -309,6 +311,13 @@ def purge_locations(now: datetime | None = None) -> int:
             ),
         )
         .values(latitude=None, longitude=None, accuracy_m=None)
+        .execution_options(synchronize_session=False)
+    )
+    # A device id locates a phone as surely as coordinates do: it goes with them.
+    db.session.execute(
+        update(ScanAttempt)
+        .where(ScanAttempt.at < cutoff, ScanAttempt.device_id.is_not(None))
+        .values(device_id=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -8,7 +8,8 @@ from datetime import datetime
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
-from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import select
 
 from .. import audit, clock
@@ -19,12 +20,13 @@ from ..enterprises.rules import make_site_secret
 from ..errors import Forbidden
 from ..extensions import db
 from ..unions.services import union_path
+from ..urls import external_url
 from . import tokens
 
 
 def scan_url(token: str) -> str:
-    """Return the URL a code encodes: BASE_URL/s/<token>."""
-    return current_app.config["BASE_URL"].rstrip("/") + "/s/" + token
+    """Return the URL a code encodes: <base>/s/<token> (BASE_URL, or the page's address)."""
+    return external_url("/s/" + token)
 
 
 def qr_svg(data: str) -> str:
@@ -38,20 +40,30 @@ def qr_svg(data: str) -> str:
     qr.make(fit=True)
     svg = qr.make_image().to_string(encoding="unicode")
     # Drop the fixed millimetre size so the viewBox scales to whatever CSS gives it.
-    head, _, rest = svg.partition(">")
+    head, _sep, rest = svg.partition(">")
     for attr in ('width="', 'height="'):
         start = head.find(attr)
         if start != -1:
             end = head.index('"', start + len(attr))
             head = head[:start] + head[end + 1 :]
-    return head.replace("<svg ", '<svg role="img" shape-rendering="crispEdges" ') + ">" + rest
+    label = escape(_("二维码"))
+    return (
+        head.replace("<svg ", f'<svg role="img" aria-label="{label}" shape-rendering="crispEdges" ')
+        + ">"
+        + rest
+    )
 
 
-def rotating_code(site: Site, now: datetime | None = None) -> dict:
-    """Return the site's code for the current step: {token, url, expires_at, ...}."""
+def rotating_code(site: Site, now: datetime | None = None, kiosk_id: int | None = None) -> dict:
+    """Return the site's code for the current step: {token, url, expires_at, ...}; a
+    kiosk's own code (sealed with its key, R41) when `kiosk_id` is given."""
     now = now or clock.now()
     step = tokens.step_at(now)
-    token = tokens.make_rotating_token(site.id, site.secret, step)
+    if kiosk_id is None:
+        token = tokens.make_rotating_token(site.id, site.secret, step)
+    else:
+        key = tokens.kiosk_key(site.secret, kiosk_id)
+        token = tokens.make_kiosk_token(site.id, kiosk_id, key, step)
     next_at = tokens.step_starts_at(step + 1)
     return {
         "token": token,

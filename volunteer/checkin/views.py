@@ -10,7 +10,7 @@ import math
 import secrets
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from .. import clock
@@ -20,10 +20,20 @@ from ..errors import DomainError
 from ..i18n import localize
 from ..jsonapi import paginated
 from ..ui.form_errors import attach_errors
-from . import enterprise_views, kiosk_views, listings, log_views, services, sessions, tokens  # noqa: F401
+from . import (  # noqa: F401 (app_views and the staff pages register their routes)
+    app_views,
+    enterprise_views,
+    kiosk_views,
+    listings,
+    log_views,
+    services,
+    sessions,
+    tokens,
+)
 from .blueprint import bp
 from .filters import month_arg
 from .forms import CorrectionForm, ScanForm, aware, local_input
+from .preview import scan_preview
 from .scan_limits import scan_limits
 
 PENDING_KEY = "pending_scans"
@@ -62,6 +72,29 @@ def _number(raw: str | None) -> object:
     return value if math.isfinite(value) else raw
 
 
+def _moment_text(raw: str | None) -> object:
+    """A form's scanned_at: absent when blank, a datetime when ISO, else the raw text
+    (which the service refuses as a validation error)."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return raw
+
+
+def _flag(raw: str | None) -> bool | None:
+    if raw is None or not raw.strip():
+        return None
+    return raw.strip().lower() in ("1", "true", "on", "yes")
+
+
+def _wants_json() -> bool:
+    # The phone's queue of scans made without network (static/js/queue.js) sends the
+    # same form and reads the answer as JSON.
+    return request.accept_mimetypes.best == "application/json"
+
+
 def _verified_site(token: str) -> tuple[Site | None, Enterprise | None]:
     """The site a well-sealed token names, for showing a refusal in context."""
     try:
@@ -88,10 +121,12 @@ def _refusal_page(token: str, code: str, message: str, status: int, open_session
     ), status
 
 
-def _gate(token: str):
+def _gate(token: str, site: Site | None = None):
     """Send a visitor through login (and a first password change) back to this page."""
     actor = current_actor()
     if actor is None:
+        if site is not None:  # the login page says what logging in is for
+            session["login_for_site"] = site.name
         return redirect(url_for("auth.login", next=url_for("checkin.scan", token=token)))
     if actor.must_change_password:
         return redirect(url_for("auth.change_password", next=url_for("checkin.scan", token=token)))
@@ -111,11 +146,12 @@ def scan(token: str):
     except DomainError as exc:
         return _refusal_page(token, exc.code, exc.message, exc.status)
     _remember(token, now)
-    gate = _gate(token)
+    gate = _gate(token, site)
     if gate is not None:
         return gate
-    open_s = services.open_session_of(current_actor().student_id, now)
-    form = ScanForm(action="check_out" if open_s else "check_in", nonce=secrets.token_urlsafe(16))
+    preview = scan_preview(current_actor().student_id, site, _parsed, now)
+    open_s = preview.open_session
+    form = ScanForm(action=preview.action, nonce=secrets.token_urlsafe(16))
     elsewhere = open_s is not None and open_s.site_id != site.id
     open_site = listings.site_by_id(open_s.site_id) if elsewhere else None
     return render_template(
@@ -125,6 +161,7 @@ def scan(token: str):
         form=form,
         open_session=open_s,
         open_site=open_site,
+        preview=preview,
     )
 
 
@@ -143,13 +180,20 @@ def _scan_post(token: str, now: datetime):
             latitude=_number(form.latitude.data),
             longitude=_number(form.longitude.data),
             accuracy_m=_number(form.accuracy_m.data),
+            scanned_at=_moment_text(form.scanned_at.data),
+            offline=_flag(form.offline.data),
+            device_id=form.device_id.data or None,
             first_seen_at=_first_seen(token),
             ip=request.remote_addr,
             user_agent=request.headers.get("User-Agent"),
             now=now,
         )
     except DomainError as exc:
+        if _wants_json():
+            return jsonify(exc.to_dict()), exc.status
         return _refusal_page(token, exc.code, exc.message, exc.status, exc.extra.get("session"))
+    if _wants_json():
+        return jsonify(result.body), result.status
     if not result.ok:  # the same form sent again: the same refusal
         error = result.body["error"]
         return _refusal_page(

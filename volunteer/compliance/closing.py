@@ -4,7 +4,7 @@ keeping stored figures true when an authorised change reaches a closed month."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import delete, insert, select, update
@@ -52,6 +52,7 @@ class CloseState:
     would_miss: int = 0
     met: int = 0
     missed: int = 0
+    pending_rows: list[MonthRow] = field(default_factory=list)  # students, most pending first
 
     @property
     def is_closed(self) -> bool:
@@ -106,6 +107,9 @@ def close_state(
         state.pending_minutes += row.pending_minutes
         state.pending_students += row.pending_minutes > 0
         state.would_miss += row.status == "awaiting_confirmation"
+        if row.pending_minutes > 0:
+            state.pending_rows.append(row)
+    state.pending_rows.sort(key=lambda r: (-r.pending_minutes, r.student_name))
     return state
 
 

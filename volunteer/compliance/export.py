@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ..spreadsheets import workbook_bytes
 from ..ui.words import status_word
 from .groups import GroupFigures
 from .monthrows import MonthRow
@@ -123,9 +123,7 @@ def build(which: str, month: str, *, rows: list[MonthRow], groups: list[GroupFig
         "ABCDEFGHIJKL", (14, 10, 14, 10, 14, 14, 14, 12, 12, 12, 10, 10), strict=True
     ):
         ws.column_dimensions[column].width = width
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def from_dashboard(which: str, board: Dashboard) -> bytes:

@@ -13,6 +13,7 @@ from ..agreements.models import Agreement
 from ..auth import scope
 from ..auth.models import User
 from ..calendar.rules import add_months, month_of
+from ..checkin.models import SessionMonth
 from ..enterprises.models import Enterprise
 from ..errors import N_
 from ..extensions import db
@@ -173,7 +174,15 @@ def rate_history(
         _count(tally[month], rows)
     if closed:
         _count_stored(tally, closed, student_ids_select, today)
-    return [(m, met / required if required else None) for m, (met, required) in tally.items()]
+    # Before the first hour anyone recorded, the programme had not begun here: no rate,
+    # rather than a row of 0% that reads as failure.
+    first = db.session.scalar(
+        select(func.min(SessionMonth.month)).where(SessionMonth.student_id.in_(student_ids_select))
+    )
+    return [
+        (m, met / required if required and first is not None and m >= first else None)
+        for m, (met, required) in tally.items()
+    ]
 
 
 def live_history_months(

@@ -8,13 +8,15 @@ figures); the arithmetic per student is O(1) per agreement through MonthCalendar
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from .. import clock
-from ..calendar.rules import MonthCalendar
+from ..calendar.rules import MonthCalendar, month_bounds
+from ..extensions import db
+from ..students.models import Student
 from .loading import (  # noqa: F401  (load_closes, enterprise_month_students: re-exported)
     MonthInputs,
     check_select,
@@ -261,11 +263,27 @@ def compute_rows_by_month(
     today = today or clock.today()
     cap = float(current_app.config.get("DAILY_CAP_HOURS", 8))
     inputs = load_inputs(months, student_ids_select, today, use_stored)
+    late = registered_after(month_bounds(months[0])[1], student_ids_select)
     out: dict[str, list[MonthRow]] = {}
     for month in months:
         ctx = _Month(month, inputs, today, final, cap, profiles)
-        out[month] = [ctx.row(student) for student in inputs.students]
+        last = month_bounds(month)[1]
+        # A student registered after a month ended was not in the programme that month.
+        out[month] = [ctx.row(s) for s in inputs.students if late.get(s[0], last) <= last]
     return out
+
+
+def registered_after(day: date, student_ids_select: Select) -> dict[int, date]:
+    """Return {student id: local registration date} of the students registered after
+    `day` (few: the newly registered), in one query."""
+    tz = clock.business_tz()
+    after = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(days=1)
+    rows = db.session.execute(
+        select(Student.id, Student.created_at).where(
+            Student.id.in_(student_ids_select), Student.created_at >= after
+        )
+    ).all()
+    return {sid: clock.to_local(at).date() for sid, at in rows}
 
 
 def compute_month_rows(

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from .. import audit, clock
+from ..agreements.models import Agreement
 from ..auth import scope
 from ..auth.models import User
 from ..auth.services import commit_or_conflict
@@ -114,7 +115,11 @@ def dashboard(
         union_groups=union_groups(rows, focus),
         enterprise_groups=enterprise_groups(rows),
         history=rate_history(
-            focus_ids, 12, today, last_month=last, known=None if enterprise_id else by_month
+            _enterprise_students(focus_ids, enterprise_id) if enterprise_id else focus_ids,
+            12,
+            today,
+            last_month=last,
+            known=None if enterprise_id else by_month,
         ),
         coverage=coverage_warnings(today),
         closed_by=covering_closes(focus, month),
@@ -149,6 +154,14 @@ def _table_dashboard(
         status=status,
         enterprise_id=None,
         table=table,
+    )
+
+
+def _enterprise_students(focus_ids, enterprise_id: int):
+    """The union's students who have ever had an agreement with the enterprise: the chart
+    of a drilled-down dashboard is theirs, like its headline."""
+    return select(Agreement.student_id).where(
+        Agreement.enterprise_id == enterprise_id, Agreement.student_id.in_(focus_ids)
     )
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, and_, case, collate, func, or_, select
 
+from .. import clock
 from ..agreements.models import Agreement
+from ..calendar.rules import month_bounds
+from ..checkin.models import SessionMonth
 from ..enterprises.models import Enterprise
 from ..errors import N_
 from ..extensions import db
@@ -102,6 +105,11 @@ class SubtreeMonth:
 
     def __init__(self, union: Union, month: str, today: date):
         self.union, self.month, self.t = union, month, Today.of(month, today)
+        # Students registered after the month ended were not in the programme that month
+        # (monthrows.registered_after): the first instant of the next local day.
+        last = month_bounds(month)[1]
+        tz = clock.business_tz()
+        self.cutoff = datetime(last.year, last.month, last.day, tzinfo=tz) + timedelta(days=1)
         self.status = status_sql(self.t)
         self._grouped: list | None = None
         self._counts: list | None = None
@@ -154,7 +162,10 @@ class SubtreeMonth:
                     func.count().filter(matched.c.student_id.is_(None)),
                 )
                 .join(matched, matched.c.student_id == Student.id, isouter=True)
-                .where(Student.union_code.in_(_subtree_codes(self.union)))
+                .where(
+                    Student.union_code.in_(_subtree_codes(self.union)),
+                    Student.created_at < self.cutoff,
+                )
                 .group_by(Student.union_code)
             ).all()
         return self._students
@@ -240,7 +251,10 @@ class SubtreeMonth:
         stmt = (
             select(Student.id)
             .join(F, joined, isouter=outer)
-            .where(Student.union_code.in_(_subtree_codes(self.union)))
+            .where(
+                Student.union_code.in_(_subtree_codes(self.union)),
+                Student.created_at < self.cutoff,
+            )
         )
         if status is not None:
             stmt = stmt.where(self.status == status)
@@ -343,6 +357,7 @@ class SubtreeMonth:
             .join(Union, Union.code == Student.union_code)
             .where(
                 Student.union_code.in_(_subtree_codes(self.union)),
+                Student.created_at < self.cutoff,
                 self.status.in_(HEAD_STATUSES),
             )
         )
@@ -419,4 +434,12 @@ def rate_history(union: Union, wanted: list[str]) -> list[tuple[str, float | Non
     )
     for month, met, required in rows:
         tally[month] = (met, required)
-    return [(m, met / required if required else None) for m, (met, required) in tally.items()]
+    # As groups.rate_history: before the first hour anyone here recorded, no rate.
+    students = select(Student.id).where(Student.union_code.in_(_subtree_codes(union)))
+    first = db.session.scalar(
+        select(func.min(SessionMonth.month)).where(SessionMonth.student_id.in_(students))
+    )
+    return [
+        (m, met / required if required and first is not None and m >= first else None)
+        for m, (met, required) in tally.items()
+    ]

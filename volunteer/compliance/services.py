@@ -42,6 +42,7 @@ from .monthrows import (
     summary,
 )
 from .pages import Dashboard, Progress, dashboard, export_list, month_detail, my_progress
+from .pending import PendingEnterprise, pending_by_enterprise
 from .reads import (
     SEVERITY,
     by_severity,
@@ -58,6 +59,8 @@ from .reads import (
 from .rules import STATUSES
 
 __all__ = [
+    "PendingEnterprise",
+    "pending_by_enterprise",
     "MAX_EXEMPT_MINUTES",
     "SEVERITY",
     "STATUSES",

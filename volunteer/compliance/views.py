@@ -24,8 +24,9 @@ from ..i18n import current_language, localize
 from ..ui.chart import compliance_chart_svg
 from ..ui.form_errors import attach_errors
 from ..unions.services import list_unions
-from . import services
+from . import export_jobs, services
 from .forms import CloseForm, ExemptionForm, ReopenForm, RevokeExemptionForm
+from .student_record import month_sessions, serves_every_day
 
 bp = Blueprint("compliance", __name__)
 LIST_PREVIEW = 20
@@ -77,12 +78,17 @@ def dashboard():
     title, lang = _("近 12 个月达标率"), current_language()
     # The chart escapes every text and attribute it writes (ui/chart.py). A phone
     # gets the last six months drawn narrow, so that its labels stay legible.
+    running = clock.current_month()
     charts = {
         "wide": Markup(  # noqa: S704
-            compliance_chart_svg(board.history, width=880, height=240, title=title, lang=lang)
+            compliance_chart_svg(
+                board.history, width=880, height=240, title=title, lang=lang, running=running
+            )
         ),
         "narrow": Markup(  # noqa: S704
-            compliance_chart_svg(board.history[-6:], width=360, height=220, title=title, lang=lang)
+            compliance_chart_svg(
+                board.history[-6:], width=360, height=220, title=title, lang=lang, running=running
+            )
         ),
     }
     groups = board.enterprise_groups
@@ -100,6 +106,7 @@ def dashboard():
         preview=LIST_PREVIEW,
         prev_month=add_months(board.month, -1),
         next_month=add_months(board.month, 1),
+        is_running=board.month == running,
     )
 
 
@@ -126,9 +133,12 @@ def students():
 @role_required("union_staff", "enterprise_staff")
 def export():
     filters = _filters()
-    name, data = services.export_list(
+    made = export_jobs.export_or_enqueue(
         current_actor(), request.args.get("month"), request.args.get("list", "students"), **filters
     )
+    if not isinstance(made, tuple):  # a province-wide list: built in the background
+        return redirect(url_for("jobs.job_page", job_id=made.id))
+    name, data = made
     from io import BytesIO
 
     return send_file(
@@ -147,6 +157,8 @@ def student_month(student_id: int, month: str):
         "compliance/student_month.html",
         detail=detail,
         row=detail.row,
+        sessions=month_sessions(student_id, detail.row.month),
+        for_staff=True,
         revoke_form=RevokeExemptionForm(formdata=None),
         prev_month=add_months(detail.row.month, -1),
         next_month=add_months(detail.row.month, 1),
@@ -242,9 +254,11 @@ def close():
             raise
         attach_errors(reopen_form if action == "reopen" else close_form, exc)
     state = services.close_state(actor, union_code, month)
+    waiting = [] if state.is_closed else services.pending_by_enterprise(state.union, state.month)
     return render_template(
         "compliance/close.html",
         state=state,
+        pending_enterprises=waiting,
         unions=list_unions(actor),
         close_form=close_form,
         reopen_form=reopen_form,
@@ -261,6 +275,7 @@ def my_progress():
     return render_template(
         "compliance/my_progress.html",
         progress=progress,
+        every_day=serves_every_day(progress.row.student_id, progress.row.enterprise_ids),
         row=progress.row,
         is_current=month == clock.current_month(),
         prev_month=add_months(month, -1),
@@ -286,3 +301,11 @@ def enterprise_students():
         prev_month=add_months(month, -1),
         next_month=add_months(month, 1),
     )
+
+
+def _register_record_pages() -> None:
+    # The record pages add their routes to `bp`; importing them here registers them.
+    from . import record_views  # noqa: F401
+
+
+_register_record_pages()

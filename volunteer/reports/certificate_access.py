@@ -19,6 +19,7 @@ from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
 from ..unions.services import union_path
+from ..urls import external_url
 from .certificate_pdf import certificate_pdf
 from .certificates import certificate_student, refresh_status
 from .documents import CertificateDoc, CertificateEntry, hours_value
@@ -75,7 +76,7 @@ def _readable_certificate(actor: User, certificate_id: object) -> Certificate:
 
 def verify_url(code: str) -> str:
     """Return the public verification address a certificate's QR code encodes."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{code}"
+    return external_url(f"/verify/{code}")
 
 
 def status_of(certificate: Certificate) -> str:

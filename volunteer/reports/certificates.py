@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..agreements.models import Agreement
 from ..auth import scope
 from ..auth.models import User
+from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_bounds
 from ..checkin.models import ServiceSession, SessionMonth
 from ..enterprises.models import Enterprise, Site
@@ -95,11 +96,17 @@ def refresh_status(certificates: Sequence[Certificate], now: datetime | None = N
     now = now or clock.now()
     fingerprints = _fingerprints(current)
     changed = 0
+    superseded: list[Certificate] = []
     for certificate in current:
         if fingerprints[certificate.id] != certificate.fingerprint:
             certificate.superseded_at = now
             certificate.superseded_reason = SUPERSEDED_REASON
             changed += 1
+            superseded.append(certificate)
+    if superseded:
+        db.session.flush()
+    for certificate in superseded:
+        events.certificate_superseded.send(certificate.id, student_id=certificate.student_id)
     return changed
 
 
@@ -241,8 +248,6 @@ def issue_for(
         },
         union_path=union_path(student.union_code),
     )
-    from ..auth.services import commit_or_conflict
-
     commit_or_conflict()
     return certificate
 

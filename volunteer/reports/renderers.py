@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +27,7 @@ from volunteer.reports.documents import (
     status_label,
 )
 from volunteer.reports.report_pdf import enterprise_report_pdf
+from volunteer.spreadsheets import csv_bytes, workbook_bytes
 
 __all__ = [
     "enterprise_report_csv",
@@ -63,28 +62,13 @@ SUMMARY_HEADERS = (
 KIND_LABELS = {"union": "下级工会", "enterprise": "企业"}
 TOTAL_LABEL = "合计"
 
-# Spreadsheet apps run a text cell that starts with one of these as a formula (CSV injection).
-_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _HOURS_FORMAT = "0.0#"
 _STATUS_COLOURS = {"met": "1A7F37", "at_risk": "B54708", "missed": "B42318"}
 _THIN = Side(style="thin", color="9AA5B1")
 
 
-def _safe_text(value: str) -> str:
-    """Return text that a spreadsheet will show, never evaluate."""
-    return "'" + value if value.startswith(_FORMULA_LEADS) else value
-
-
 def _local_time(value: datetime) -> str:
     return to_local(value).strftime("%Y-%m-%d %H:%M")
-
-
-def _csv_bytes(rows: Iterable[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(rows)
-    # The BOM is what makes Excel on Windows read the file as UTF-8, not GBK.
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 def enterprise_report_csv(report: EnterpriseReport) -> bytes:
@@ -93,9 +77,9 @@ def enterprise_report_csv(report: EnterpriseReport) -> bytes:
     for row in report.rows:
         lines.append(
             (
-                _safe_text(row.student_name),
-                _safe_text(row.university),
-                _safe_text(row.agreement_label),
+                row.student_name,
+                row.university,
+                row.agreement_label,
                 row.sessions,
                 hours_text(row.confirmed_minutes),
                 hours_text(row.pending_minutes),
@@ -119,14 +103,14 @@ def enterprise_report_csv(report: EnterpriseReport) -> bytes:
     )
     if report.attestation_status != "none":
         # After the table, so that a reader of the rows is told what the signature covers.
-        lines.append((_safe_text(_attestation_line(report)),))
-    return _csv_bytes(lines)
+        lines.append((_attestation_line(report),))
+    return csv_bytes(lines)
 
 
 def _summary_cells(row: UnionSummaryRow) -> list[Any]:
     return [
-        _safe_text(row.code_or_id),
-        _safe_text(row.name),
+        row.code_or_id,
+        row.name,
         row.students,
         hours_text(row.required_minutes),
         hours_text(row.confirmed_minutes),
@@ -142,17 +126,14 @@ def union_summary_csv(summary: UnionSummary) -> bytes:
     lines: list[Sequence[Any]] = [("类别", *SUMMARY_HEADERS)]
     for row in summary.union_rows + summary.enterprise_rows:
         lines.append((KIND_LABELS[row.kind], *_summary_cells(row)))
-    return _csv_bytes(lines)
+    return csv_bytes(lines)
 
 
 # --- XLSX -------------------------------------------------------------------------
 
 
 def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # openpyxl would otherwise store a name like "=1+1" as a formula
-    return cell
+    return ws.cell(row=row, column=column, value=value)
 
 
 def _sheet_table(
@@ -203,12 +184,6 @@ def _hours(minutes: int) -> float:
     return float(hours_value(minutes))
 
 
-def _workbook_bytes(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _report_row(ws: Worksheet, row: int, item: ReportRow, formats: dict[int, str]) -> None:
     values = (
         item.student_name,
@@ -256,7 +231,7 @@ def enterprise_report_xlsx(report: EnterpriseReport) -> bytes:
         ws.auto_filter.ref = f"A3:{get_column_letter(len(REPORT_HEADERS))}{row - 1}"
         _put(ws, row + 2, 1, f"状态分布：{report.status_summary()}")
     _put(ws, row + 3, 1, _attestation_line(report)).font = Font(italic=not report.is_attested)
-    return _workbook_bytes(workbook)
+    return workbook_bytes(workbook)
 
 
 def _attestation_line(report: EnterpriseReport) -> str:
@@ -306,4 +281,4 @@ def union_summary_xlsx(summary: UnionSummary) -> bytes:
     _summary_sheet(unions, summary, "union")
     _summary_sheet(workbook.create_sheet("按企业"), summary, "enterprise")
     _history_sheet(workbook.create_sheet("近12个月达标率"), summary)
-    return _workbook_bytes(workbook)
+    return workbook_bytes(workbook)

@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints
 from ..auth.scope import current_actor, role_required
 from ..errors import N_, ValidationError
 from ..jsonapi import Body, Password, Text100, Username, documented, page_args, parse_body
-from . import services
+from . import import_jobs, services
 from .serialize import student_dict
 
 bp = Blueprint("students_api", __name__, url_prefix="/api/v1")
@@ -110,7 +110,11 @@ def reveal_id_number(student_id: int):
 @documented(
     "Import students from .xlsx or .csv (all or nothing)",
     multipart=True,
-    responses={201: "{created: N}", 400: "import_invalid with rows"},
+    responses={
+        201: "{created: N}",
+        202: "{job: Job}: a large file, imported in the background",
+        400: "import_invalid with rows; import_too_large without a job queue",
+    },
 )
 @role_required("union_staff")
 def import_students():
@@ -118,5 +122,7 @@ def import_students():
     if upload is None or not upload.filename:
         raise ValidationError.field("file", N_("请上传文件（表单字段 file）。"))
     filename = upload.filename[-MAX_UPLOAD_NAME:]
-    created = services.import_students(current_actor(), filename, upload.read())
-    return jsonify({"created": len(created)}), 201
+    outcome = import_jobs.import_or_enqueue(current_actor(), filename, upload.read())
+    if outcome.job is not None:
+        return jsonify({"job": outcome.job.to_dict()}), 202
+    return jsonify({"created": outcome.created}), 201

@@ -229,6 +229,10 @@ def write_students(
     ]
     db.session.add_all(users)
     db.session.flush()
+    for record, student in zip(records, students, strict=True):
+        # Kept on the object for this request only (never stored): the import page prints
+        # each new account's initial password once.
+        student.initial_password = record["password"]
     for student, user in zip(students, users, strict=True):
         path = unions[student.union_code]
         after = {**audit_view(student), "username": user.username}

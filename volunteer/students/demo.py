@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from stdnum.cn import ric
 
@@ -79,6 +81,9 @@ def _phone(index: int) -> str:
     return f"{PHONE_PREFIXES[index % len(PHONE_PREFIXES)]}{29170000 + index * 4133:08d}"
 
 
+DEMO_REGISTERED_AT = datetime(2025, 9, 1, tzinfo=UTC)
+
+
 def seed() -> None:
     """Register the demo students with accounts and their 金秋助学 grants."""
     staff = {
@@ -103,6 +108,8 @@ def seed() -> None:
             union_code=union,
             family_hardship=HARDSHIPS[index % len(HARDSHIPS)] if index % 3 else None,
         )
+        # The demo's students were registered before its first agreements began.
+        student.created_at = DEMO_REGISTERED_AT
         # 金秋助学 is a one-off grant in the autumn of enrolment: ≥ 3000, ≥ 5000 for 985/211.
         key = university in KEY_UNIVERSITIES
         services.add_aid_record(

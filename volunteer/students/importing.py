@@ -71,7 +71,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("home_city", "家庭所在城市", ("生源地", "家庭所在地", "家庭住址城市"), False, 14,
            N_("家庭所在的城市，用于就近匹配爱心企业，可不填。"), "西安"),
     Column("union_code", "工会代码", ("所属工会代码", "工会编码"), True, 14,
-           N_("登记该学生的工会代码，须在您的管辖范围内。"), "SX-XA-01"),
+           N_("登记该学生的工会代码，须在您的管辖范围内。"), "XA"),
     Column("username", "用户名", ("登录名", "账号", "登录账号"), True, 16,
            N_("学生登录用的用户名：3–64位字母、数字或 _ . - @。"), "zhangsan2024"),
     Column("password", "初始密码", ("密码",), True, 14,
@@ -409,12 +409,18 @@ def _duplicates(record: dict[str, Any], first_row: dict[str, dict[str, int]]) ->
             yield {"row": row_number, "field": field, "message": message}
 
 
+TEMPLATE_TEXT_ROWS = 500  # rows of the template pre-formatted as text
+TEXT_FIELDS = ("id_number", "phone")  # digits Excel would otherwise turn into numbers
+
+
 def template_xlsx() -> bytes:
     """Return the import template: sheet 学生名单 to fill in, sheet 说明 with help and an example."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+
+    from ..spreadsheets import workbook_bytes
 
     book = Workbook()
     sheet = book.active
@@ -431,14 +437,16 @@ def template_xlsx() -> bytes:
         cell.comment = Comment(("必填。" if column.required else "选填。") + column.note, "工会")
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = column.width
-        # Text format keeps Excel from turning ID numbers and phones into numbers.
+        # Text format keeps Excel from turning ID numbers and phones into numbers: set on
+        # the column and on the rows people fill in (Excel reads the cells' own format).
         sheet.column_dimensions[letter].number_format = "@"
+        if column.field in TEXT_FIELDS:
+            for row in range(2, TEMPLATE_TEXT_ROWS + 2):
+                sheet.cell(row=row, column=index).number_format = "@"
     sheet.row_dimensions[1].height = 22
     sheet.freeze_panes = "A2"
     _help_sheet(book.create_sheet("说明"))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def _help_sheet(sheet: Any) -> None:

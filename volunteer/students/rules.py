@@ -113,7 +113,30 @@ def _clean_one(field: str, value: Any, today: date) -> Any:
         return normalize_phone(value)
     if field == "enrollment_year":
         return _clean_year(value)
+    if field == "name":
+        return legal_name(_clean_text(field, value))
     return _clean_text(field, value)
+
+
+# A legal name: Chinese characters (rare ones too), Latin letters (with accents, words
+# separated by single spaces), and the middle dot between parts (阿依古丽·买买提).
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_NAME_PART = f"[{_HAN}{_LATIN}]+(?: [{_LATIN}]+)*"
+_NAME_RE = re.compile(f"{_NAME_PART}(?:·{_NAME_PART})*")
+# Dots people type for the middle dot: the katakana dot, the bullet, the one-dot leader.
+_DOTS = str.maketrans({"・": "·", "•": "·", "‧": "·", "･": "·", "．": "·"})
+
+
+def legal_name(value: str | None) -> str | None:
+    """Return a legal name with its middle dots made one kind, or raise ValueError."""
+    if value is None:
+        return None
+    name = re.sub(r"\s*·\s*", "·", value.translate(_DOTS))
+    name = re.sub(r" {2,}", " ", name)
+    if not _NAME_RE.fullmatch(name):
+        raise ValueError(N_("姓名只能包含汉字、英文字母和间隔号“·”。"))
+    return name
 
 
 PROFILE_FIELDS = (

@@ -20,6 +20,7 @@ from ..enterprises.models import Enterprise
 from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from ..unions.models import Union
+from ..unions.services import union_path
 from . import bulk_import, rules
 from .identity import IdCipher, mask_id_number
 from .models import AidRecord, Student
@@ -163,7 +164,7 @@ def update_student(
         student.id,
         before={k: before[k] for k in changed},
         after={k: after[k] for k in changed},
-        union_path=_union_path(student.union_code),
+        union_path=union_path(student.union_code),
     )
     db.session.flush()
     events.student_updated.send(student.id, fields=set(changed), actor=actor)
@@ -187,13 +188,18 @@ class StudentPage:
 
 
 def _search_filter(q: str) -> Any:
-    """Filter for a search text: part of a name or phone, or a whole ID number."""
+    """Filter for a search text: part of a name or phone, the last digits or the whole of
+    an ID number."""
     if len(q) > MAX_QUERY_CHARS:
         raise ValidationError.field("q", N_("搜索内容不能超过%(n)s个字", n=MAX_QUERY_CHARS))
     conditions = [Student.name.contains(q, autoescape=True)]
     digits = q.replace(" ", "")
     if digits.isascii() and digits.isdigit():
         conditions.append(Student.phone.contains(digits, autoescape=True))
+    tail = digits.upper()
+    if 1 <= len(tail) <= 4 and all(ch.isdigit() or ch == "X" for ch in tail):
+        # The last four characters stay readable in the masked number: searchable as such.
+        conditions.append(Student.id_number_masked.endswith(tail, autoescape=True))
     if len(digits) == 18:
         # A whole ID number is found through its keyed hash; parts of one cannot be.
         conditions.append(Student.id_number_hash.in_(id_cipher().lookup_hashes(digits)))
@@ -287,7 +293,7 @@ def reveal_id_number(actor: User, student_id: int) -> str:
         "student",
         student.id,
         after={"id_number_masked": student.id_number_masked},
-        union_path=_union_path(student.union_code),
+        union_path=union_path(student.union_code),
     )
     db.session.commit()
     return plain
@@ -316,7 +322,7 @@ def add_aid_record(
         "student",
         student.id,
         after={"aid_record_id": record.id, **clean},
-        union_path=_union_path(student.union_code),
+        union_path=union_path(student.union_code),
     )
     db.session.commit()
     return record
@@ -326,12 +332,6 @@ def managed_unions(actor: User) -> list[Union]:
     """Return the unions a union officer may register students in, by path."""
     _require_union_staff(actor)
     return list(db.session.scalars(scope.unions(actor).order_by(Union.path)))
-
-
-def _union_path(code: str | None) -> str | None:
-    from ..unions.services import union_path
-
-    return union_path(code)
 
 
 def import_students(
@@ -351,12 +351,28 @@ def import_students(
     unions = bulk_import.allowed_unions(actor, union_code)
     cipher = id_cipher()
     records = bulk_import.check_upload(filename, data, unions, cipher)
+    return write_import(actor, filename, records, unions, progress=progress, now=now)
+
+
+def write_import(
+    actor: User | None,
+    filename: str,
+    records: list[dict[str, Any]],
+    unions: dict[str, str],
+    *,
+    progress: Any = None,
+    now: datetime | None = None,
+) -> list[Student]:
+    """Write checked import records (bulk_import.check_upload), audit the import; commits."""
+    from . import bulk_import
+
+    cipher = id_cipher()
     students = bulk_import.write_students(
         actor, records, unions, cipher, progress=progress, now=now
     )
     codes = sorted({s.union_code for s in students})
     if actor is not None:
-        path = _union_path(actor.union_code)
+        path = union_path(actor.union_code)
     else:  # the CLI: the entry belongs to the lowest union above every row's union
         common = os.path.commonprefix([unions[c] for c in codes])
         path = common[: common.rfind("/") + 1] or None

@@ -19,8 +19,9 @@ from flask_babel import gettext as _
 from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError, ValidationError
+from ..i18n import localize
 from ..ui.form_errors import attach_errors
-from . import importing, services
+from . import accounts, import_jobs, importing, services
 from .forms import AidForm, EditStudentForm, ImportForm, NewStudentForm, StudentForm
 
 bp = Blueprint("students", __name__)
@@ -176,16 +177,22 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            created = services.import_students(
+            outcome = import_jobs.import_or_enqueue(
                 current_actor(), (upload.filename or "")[-255:], upload.read()
             )
         except ValidationError as exc:
-            if exc.code != "import_invalid":
+            if exc.code not in ("import_invalid", "import_too_large"):
                 raise
             problems = exc
         else:
-            flash(_("导入成功：共登记 %(n)s 名学生。", n=len(created)), "success")
-            return redirect(url_for("students.import_page"))
+            if outcome.job is not None:  # a large list: its page shows the progress
+                return redirect(url_for("jobs.job_page", job_id=outcome.job.id))
+            created = outcome.students or []
+            passwords = {s.id: getattr(s, "initial_password", "") for s in created}
+            return _one_time_logins(
+                accounts.logins_of(created, passwords),
+                _("导入成功：共登记 %(n)s 名学生。", n=outcome.created),
+            )
     return render_template(
         "students/import.html",
         form=form,
@@ -204,3 +211,23 @@ def import_template():
         as_attachment=True,
         download_name="学生导入模板.xlsx",
     )
+
+
+def _one_time_logins(logins, title: str):
+    """The printable list of logins and initial passwords, shown this once (not cached)."""
+    page = render_template("students/logins.html", logins=logins, title=title)
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/students/password-reset")
+@role_required("union_staff")
+def bulk_password_reset():
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and int(i) < 2**31]
+    try:
+        logins = accounts.reset_student_passwords(current_actor(), ids)
+    except ValidationError as exc:
+        flash(localize(exc.message), "error")
+        return redirect(url_for("students.index"))
+    return _one_time_logins(logins, _("已重置 %(n)s 名学生的密码。", n=len(logins)))

@@ -12,6 +12,7 @@ _MUTED = "#6b7280"
 _GRID_STEPS = (0, 25, 50, 75, 100)
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _NO_DATA = {"zh": ("无数据", "暂无数据"), "en": ("no data", "No data yet")}
+_RUNNING = {"zh": "进行中", "en": "so far"}
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 12, 22, 38
 
 
@@ -111,12 +112,25 @@ def _point_mark(x: str, y: float, month: str, rate: float, lang: str) -> list[st
     ]
 
 
+def _running_mark(x: str, y: float, month: str, rate: float, lang: str) -> list[str]:
+    """The month still running: a hollow point and "进行中", not a final-looking value."""
+    words = _RUNNING.get(lang, _RUNNING["zh"])
+    label = _attr(f"{_full_month(month, lang)} {words} {percent_text(rate)}")
+    return [
+        f'<circle class="point running" data-month="{_attr(month)}" cx="{x}" cy="{_num(y)}" '
+        f'r="4" fill="#ffffff" stroke="{_LINE}" stroke-width="2"><title>{label}</title></circle>',
+        f'<text x="{x}" y="{_num(y - 9)}" stroke="#ffffff" stroke-width="3" '
+        f'fill="{_MUTED}">{_attr(words)}</text>',
+    ]
+
+
 def _marks(
     history: list[tuple[str, float | None]],
     x_of: Callable[[int], float],
     y_of: Callable[[float], float],
     baseline: float,
     lang: str,
+    running: str | None = None,
 ) -> list[str]:
     # A white halo (paint-order) keeps a value legible where the line runs through it.
     out = [
@@ -127,6 +141,8 @@ def _marks(
         x = _num(x_of(index))
         if rate is None:
             out.append(_gap_mark(x, baseline, month, lang))
+        elif month == running:
+            out += _running_mark(x, y_of(rate), month, rate, lang)
         else:
             out += _point_mark(x, y_of(rate), month, rate, lang)
     out.append("</g>")
@@ -139,10 +155,12 @@ def compliance_chart_svg(
     height: int = 240,
     title: str = "月度达标率",
     lang: str = "zh",
+    running: str | None = None,
 ) -> str:
     """Return an SVG line chart of monthly compliance rates (0–1, None for no data).
 
-    `lang` ("zh" or "en") picks the words of the month labels and of "no data".
+    `lang` ("zh" or "en") picks the words of the month labels and of "no data";
+    `running` names the month still under way (drawn as in progress, off the line).
     """
     plot_width = width - _LEFT - _RIGHT
     baseline = height - _BOTTOM
@@ -156,7 +174,8 @@ def compliance_chart_svg(
         return baseline - clamped * (baseline - _TOP)
 
     points = [
-        None if rate is None else (x_of(i), y_of(rate)) for i, (_, rate) in enumerate(history)
+        None if rate is None or month == running else (x_of(i), y_of(rate))
+        for i, (month, rate) in enumerate(history)
     ]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
@@ -165,7 +184,7 @@ def compliance_chart_svg(
         f"<desc>{_attr(_describe(history, lang))}</desc>",
         *_grid(width, y_of),
         *_segments(points),
-        *_marks(history, x_of, y_of, baseline, lang),
+        *_marks(history, x_of, y_of, baseline, lang, running),
         *_month_labels(history, x_of, baseline, lang),
     ]
     if not any(rate is not None for _, rate in history):

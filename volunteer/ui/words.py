@@ -31,6 +31,7 @@ FLAG_WORDS = {
     "adjusted": _l("已调整"),
     "auto_closed": _l("自动签退"),
     "manual": _l("手工录入"),
+    "offline": _l("离线扫码"),
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from .. import audit, clock
 from ..auth import scope
 from ..auth.models import User
+from ..auth.services import commit_or_conflict
 from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
 from .models import Union
@@ -54,8 +55,6 @@ def create_union(actor: User | None, code: str, name: str, parent_code: str | No
     )
     db.session.add(union)
     audit.record(actor, "created", "union", code, after=union.to_dict(), union_path=union.path)
-    from ..auth.services import commit_or_conflict
-
     commit_or_conflict()
     return union
 

@@ -94,14 +94,16 @@ def audit_log():
     except ValidationError as exc:
         flash(localize(exc.message), "error")
         return redirect(url_for("web.audit_log"))
+    from .audit_display import describe, entity_word
+
     entries, total = page_of(stmt, page, per_page)
     filters = {
         k: v for k, v in args.items() if k in ("entity", "entity_id", "actor", "since") and v
     }
     return render_template(
         "web/audit.html",
-        entries=entries,
-        entities=ENTITIES,
+        rows=describe(entries),
+        entities=[(code, entity_word(code)) for code in ENTITIES],
         filters=filters,
         page=page,
         per_page=per_page,

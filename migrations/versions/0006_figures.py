@@ -2,8 +2,8 @@
 
 An existing database fills it once with `flask backfill-figures` (README).
 
-Revision ID: 0003_figures
-Revises: 0002_guards
+Revision ID: 0006_figures
+Revises: 0005_loop
 Create Date: 2026-12-03 15:33:21.813592
 
 """
@@ -14,8 +14,8 @@ import volunteer.dbtypes
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_figures'
-down_revision = '0002_guards'
+revision = '0006_figures'
+down_revision = '0005_loop'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Follow-up cases (R35): union staff chase the students who missed a month."""

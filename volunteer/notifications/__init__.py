@@ -1,0 +1,1 @@
+"""Notifications (R34): the inbox, reminders, and delivery by email and SMS."""
