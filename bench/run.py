@@ -125,7 +125,9 @@ def server_env(meta: dict, ratelimit: bool) -> dict:
     return env
 
 
-def start_server(meta: dict, workers: int, ratelimit: bool) -> tuple[subprocess.Popen, str]:
+def start_server(
+    meta: dict, workers: int, ratelimit: bool, cwd: Path = ROOT
+) -> tuple[subprocess.Popen, str]:
     """Start gunicorn on 127.0.0.1 and wait (at most 60 s) until /healthz answers."""
     import requests
 
@@ -147,7 +149,7 @@ def start_server(meta: dict, workers: int, ratelimit: bool) -> tuple[subprocess.
             "--timeout",
             "60",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=server_env(meta, ratelimit),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -362,10 +364,11 @@ def read_stats(path: Path) -> dict:
     }
 
 
-def scan_benchmark(meta: dict, args: argparse.Namespace) -> dict:
-    """Start the server, get tokens, measure the ceiling then the scan; stop the server."""
+def scan_benchmark(meta: dict, args: argparse.Namespace, cwd: Path = ROOT) -> dict:
+    """Start the server (the app in `cwd`), get tokens, measure the ceiling then the
+    scan; stop the server."""
     ratelimit = not args.no_ratelimit and redis_available()
-    proc, base = start_server(meta, args.workers, ratelimit)
+    proc, base = start_server(meta, args.workers, ratelimit, cwd)
     try:
         tokens = fetch_tokens(base, meta, args.pool)
         pool_path = RESULTS / "pool.json"
@@ -424,11 +427,13 @@ def scan_benchmark(meta: dict, args: argparse.Namespace) -> dict:
 def print_tables(result: dict) -> str:
     """Print and return the results as Markdown tables."""
     lines = []
-    if "scan_load" in result:
-        s = result["scan_load"]
+    for key, tree in (("scan_load_before", result.get("scan_before")), ("scan_load", "this tree")):
+        if key not in result:
+            continue
+        s = result[key]
         lines += [
             f"### Scan load ({s['users']} concurrent, gunicorn {s['workers']} workers, "
-            f"PostgreSQL, {result['scan_db']})",
+            f"PostgreSQL, {result['scan_db']}; {tree})",
             "",
             "| endpoint | req/s | p50 ms | p95 ms | p99 ms | failures | load avg "
             "| app CPU ms/req | PG CPU ms/req |",
@@ -473,9 +478,10 @@ def print_tables(result: dict) -> str:
             )
         lines.append("")
     if "scale" in result:
-        from bench.scale import markdown_table
+        from bench.scale import before_after_table, markdown_table
 
         lines += markdown_table(result["scale"])
+        lines += before_after_table(result["scale"])
     lines.append(f"load average (1 min) at start: {result['load_avg_at_start'][0]:.1f} on 2 cores")
     text = "\n".join(lines)
     print(text)
@@ -499,6 +505,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per request")
     parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument(
+        "--scan-before",
+        default=None,
+        help="a checkout of the tree to compare (git worktree add --detach DIR main): "
+        "its scan load runs first, on the same database",
+    )
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--no-ratelimit", action="store_true", help="RATELIMIT_ENABLED=0")
     parser.add_argument("--reseed", action="store_true")
@@ -523,6 +535,12 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_scan:
         biggest = max(sizes)
         result["scan_db"] = db_name(biggest)
+        if args.scan_before:
+            # The tree before, on the same database, right before this one (one run).
+            result["scan_before"] = args.scan_before
+            result["scan_load_before"] = scan_benchmark(
+                provinces[biggest], args, Path(args.scan_before)
+            )
         result["scan_load"] = scan_benchmark(provinces[biggest], args)
     if not args.skip_scale:
         from bench.scale import measure_province
@@ -541,9 +559,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n(done in {result['elapsed_s']} s; raw figures in {out})")
 
 
+# Engineers sharing a box give their bench databases a prefix of their own (BENCH_DB_PREFIX).
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench_")
+
+
 def db_name(students: int) -> str:
     """Return the bench database name for a province size."""
-    return f"bench_{students // 1000}k" if students % 1000 == 0 else f"bench_{students}"
+    return f"{DB_PREFIX}{students // 1000}k" if students % 1000 == 0 else f"{DB_PREFIX}{students}"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ with pyinstrument (bench/results/profile_*.txt). Endpoints not there yet are ski
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -82,6 +83,8 @@ class Counting:
         # Until the driver returns: PostgreSQL's work and the transfer, not row processing.
         self.db_s += time.perf_counter() - self._started
 
+    database = ""
+
     def reset(self) -> None:
         self.statements = []
         self.db_s = 0.0
@@ -126,8 +129,13 @@ def _url(app, kind: str, target) -> str | None:
         return url_for(endpoint, **values)
 
 
-def measure_province(meta: dict, repeat: int = 3, profile: bool = True, only: str = "") -> dict:
-    """Time every request of `_requests` against one province; return label → figures."""
+def measure_province(
+    meta: dict, repeat: int = 3, profile: bool = True, only: str = "", before: bool = True
+) -> dict:
+    """Time every request of `_requests` against one province; return label → figures.
+    With `before`, each request is also timed with COMPLIANCE_READ_MODEL off (the live
+    computation of every student's month, as before the read model) in the same run:
+    figures["before"]."""
     from volunteer.extensions import db
 
     app = _app(meta)
@@ -138,6 +146,7 @@ def measure_province(meta: dict, repeat: int = 3, profile: bool = True, only: st
     with app.app_context():
         engine = db.engine
     counting = Counting(engine)
+    counting.database = name
     clients = _clients(app, meta)
     for label, who, kind, target in _requests(meta):
         if only not in label:
@@ -148,7 +157,15 @@ def measure_province(meta: dict, repeat: int = 3, profile: bool = True, only: st
             continue
         api, browser, bearer = clients[who]
         client, headers = (api, bearer) if kind == "api" else (browser, {})
+        old = None
+        if before:
+            app.config["COMPLIANCE_READ_MODEL"] = False
+            old = _measure(client, url, headers, counting, repeat)
+            app.config["COMPLIANCE_READ_MODEL"] = True
+            print(f"  {name:<10} {label + ' (before)':<44} {_fmt(old)}")
         out[label] = fig = _measure(client, url, headers, counting, repeat)
+        if old is not None:
+            fig["before"] = old
         _keep_statements(counting, name, label)
         if profile and fig.get("median_s", 0) > PROFILE_OVER_S:
             fig["profile"] = _profile(client, url, headers, name, label)
@@ -157,7 +174,25 @@ def measure_province(meta: dict, repeat: int = 3, profile: bool = True, only: st
     return out
 
 
+def _pg_cpu(database: str) -> float:
+    """CPU seconds spent so far by the PostgreSQL backends connected to a database."""
+    import psutil
+    import psycopg
+
+    with psycopg.connect(f"{seeding.PG_SERVER}/postgres", autocommit=True) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,)
+        ).fetchall()
+    total = 0.0
+    for (pid,) in pids:
+        with contextlib.suppress(psutil.Error):
+            t = psutil.Process(pid).cpu_times()
+            total += t.user + t.system
+    return total
+
+
 def _measure(client, url: str, headers: dict, counting: Counting, repeat: int) -> dict:
+    database = counting.database
     counting.reset()
     t = time.perf_counter()
     r = client.get(url, headers=headers)
@@ -168,13 +203,16 @@ def _measure(client, url: str, headers: dict, counting: Counting, repeat: int) -
             "first_s": round(first, 3),
             "error": r.get_data(as_text=True)[:200],
         }
-    times, cpu, db = [], [], []
+    times, cpu, db, pg = [], [], [], []
     # Very slow requests are timed once more, not `repeat` times: the run stays bounded.
     for _ in range(repeat if first < 5 else 1):
         counting.reset()
+        p = _pg_cpu(database)
         t, c = time.perf_counter(), time.process_time()
         r = client.get(url, headers=headers)
         times.append(time.perf_counter() - t)
+        # PostgreSQL's CPU for the request: with the app's, what a quiet box would take.
+        pg.append(_pg_cpu(database) - p)
         # The app's own CPU (this process; not PostgreSQL's): steadier on a shared box.
         cpu.append(time.process_time() - c)
         db.append(counting.db_s)
@@ -185,6 +223,7 @@ def _measure(client, url: str, headers: dict, counting: Counting, repeat: int) -
         "min_s": round(min(times), 3),
         "cpu_s": round(statistics.median(cpu), 3),
         "db_s": round(statistics.median(db), 3),
+        "pg_cpu_s": round(statistics.median(pg), 3),
         "statements": len(counting.statements),
         "bytes": len(r.data),
         "load_avg": round(os.getloadavg()[0], 2),
@@ -219,7 +258,7 @@ def _fmt(fig: dict) -> str:
         return f"status {fig.get('status')} {fig.get('error', '')[:80]!r}"
     return (
         f"{fig['median_s'] * 1000:8.0f} ms (app CPU {fig['cpu_s'] * 1000:6.0f}, "
-        f"SQL {fig['db_s'] * 1000:6.0f} ms)  "
+        f"SQL {fig['db_s'] * 1000:6.0f} ms, PG CPU {fig.get('pg_cpu_s', 0) * 1000:5.0f})  "
         f"{fig['statements']:4d} statements  {fig['bytes']:>9,} B"
     )
 
@@ -254,6 +293,37 @@ def markdown_table(scale: dict) -> list[str]:
     return lines + [""]
 
 
+def _cpu_ms(fig: dict) -> str:
+    return f"{(fig['cpu_s'] + fig.get('pg_cpu_s', 0)) * 1000:.0f}"
+
+
+def before_after_table(scale: dict) -> list[str]:
+    """Return Markdown lines: before (live computation) and after (read model) per size."""
+    lines = [
+        "### Before / after the read model (same run, same database)",
+        "",
+        "Each cell: median wall ms (app + PostgreSQL CPU ms) / SQL statements, before → after.",
+        "",
+        "| request | " + " | ".join(f"{int(n):,} students" for n in sorted(scale, key=int)) + " |",
+        "|---|" + "---:|" * len(scale),
+    ]
+    labels = list(next(iter(scale.values())))
+    for label in labels:
+        cells = []
+        for n in sorted(scale, key=int):
+            fig = scale[n].get(label, {})
+            old = fig.get("before", {})
+            if "median_s" in fig and "median_s" in old:
+                cells.append(
+                    f"{old['median_s'] * 1000:.0f} ({_cpu_ms(old)}) / {old['statements']} → "
+                    f"**{fig['median_s'] * 1000:.0f}** ({_cpu_ms(fig)}) / {fig['statements']}"
+                )
+            else:
+                cells.append("—")
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    return lines + [""]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -262,10 +332,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--only", default="", help="measure the requests whose label contains this")
+    parser.add_argument("--no-before", action="store_true", help="skip the live computation")
     args = parser.parse_args(argv)
     meta = json.loads(seeding.sidecar_path(seeding.pg_url(args.db)).read_text())
-    result = measure_province(meta, repeat=args.repeat, profile=not args.no_profile, only=args.only)
-    print("\n".join(markdown_table({meta["plan"]["students"]: result})))
+    result = measure_province(
+        meta,
+        repeat=args.repeat,
+        profile=not args.no_profile,
+        only=args.only,
+        before=not args.no_before,
+    )
+    sizes = {meta["plan"]["students"]: result}
+    print("\n".join(markdown_table(sizes) + before_after_table(sizes)))
 
 
 if __name__ == "__main__":

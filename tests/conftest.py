@@ -383,6 +383,21 @@ def make_site(app):
     return make
 
 
+def _announce_agreement(agreement) -> None:
+    """Send agreement_changed as the agreement services do (the read model follows it)."""
+    from volunteer import events
+    from volunteer.calendar.rules import month_of, months_between
+
+    months = months_between(month_of(agreement.starts_on), month_of(agreement.ends_on))
+    events.agreement_changed.send(
+        agreement.id,
+        student_id=agreement.student_id,
+        enterprise_id=agreement.enterprise_id,
+        months=set(months),
+        actor=None,
+    )
+
+
 @pytest.fixture
 def make_agreement(app):
     """Create a signed agreement: make_agreement(student, enterprise, '2026-11-01', '2027-06-30')."""
@@ -413,6 +428,8 @@ def make_agreement(app):
             **fields,
         )
         db.session.add(agreement)
+        db.session.flush()
+        _announce_agreement(agreement)
         db.session.commit()
         return agreement
 

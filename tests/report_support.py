@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from volunteer import clock
 from volunteer.checkin.models import ServiceSession, SessionMonth
+from volunteer.compliance import readmodel
 from volunteer.extensions import db
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -53,6 +54,8 @@ def add_session(
                 status=status,
             )
         )
+    # The check-in feature's writers announce it; here only the read model follows.
+    readmodel.refresh_student(agreement.student_id, set(months or {start[:7]: minutes}))
     db.session.commit()
     return session
 

@@ -24,6 +24,7 @@ ENV_KEYS = {
     "OFFLINE_SCAN_HOURS": "OFFLINE_SCAN_HOURS",
     "MAX_SESSION_HOURS": "MAX_SESSION_HOURS",
     "DAILY_CAP_HOURS": "DAILY_CAP_HOURS",
+    "COMPLIANCE_READ_MODEL": "COMPLIANCE_READ_MODEL",
     "SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "CERTIFICATE_CONTACT": "CERTIFICATE_CONTACT",
     "PASSWORD_HASH_METHOD": "PASSWORD_HASH_METHOD",
@@ -66,7 +67,7 @@ INT_KEYS = {
     "IMPORT_SYNC_HASHES",
     "EXPORT_SYNC_STUDENTS",
 }
-BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MAIL_USE_TLS"}
+BOOL_KEYS = {"SESSION_COOKIE_SECURE", "MAIL_USE_TLS", "COMPLIANCE_READ_MODEL"}
 
 # Development-only fallbacks: `make run` works with nothing set; production sets both.
 DEV_SECRET_KEY = "dev-secret-change-me"
@@ -108,6 +109,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "OFFLINE_SCAN_HOURS": 24,
         "MAX_SESSION_HOURS": 12,
         "DAILY_CAP_HOURS": 8,
+        # Union-wide compliance reads come from student_month_figures (off: computed live
+        # for every student, as before; the table is kept current either way).
+        "COMPLIANCE_READ_MODEL": True,
         "PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -54,6 +54,10 @@ session_auto_closed = _events.signal("session-auto-closed")
 #: sender: correction_id (int); student_id: int; outcome: str
 correction_decided = _events.signal("correction-decided")
 
+#: A student's profile changed (e.g. moved to another union).
+#: sender: student_id (int); fields: set[str] of the changed fields; actor: User | None
+student_updated = _events.signal("student-updated")
+
 #: A certificate was superseded because the hours it states changed.
 #: sender: certificate_id (int); student_id: int
 certificate_superseded = _events.signal("certificate-superseded")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from volunteer import clock
+from volunteer.compliance import readmodel
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -60,6 +61,8 @@ def add_minutes_fixture(app, make_site):
                 status=status,
             )
         )
+        # The check-in feature's writers announce it; here only the read model follows.
+        readmodel.refresh_student(student.id, {day[:7]})
         db.session.commit()
         return session
 

@@ -16,7 +16,8 @@ from volunteer.extensions import db
 # counted. The ceilings are today's counts, so a statement added to the hot path fails here
 # (how they came down: bench/README.md).
 CHECK_IN_MAX = 11
-CHECK_OUT_MAX = 10
+# One more on a check-out: the read model's upsert of the session's minutes.
+CHECK_OUT_MAX = 11
 
 
 @pytest.fixture

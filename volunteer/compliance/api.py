@@ -65,20 +65,19 @@ def _int_arg(name: str) -> int | None:
 def list_rows():
     month = request.args.get("month") or clock.current_month()
     enterprise_id = _int_arg("enterprise_id")
-    rows, figures = services.list_compliance(
+    items, total, figures, (page, per_page) = services.list_compliance_page(
         current_actor(),
         month,
         union_code=request.args.get("union_code") or None,
         enterprise_id=enterprise_id,
         status=request.args.get("status") or None,
+        paging=page_args,
     )
-    page, per_page = page_args()
-    start = (page - 1) * per_page
     return jsonify(
         {
             "month": services.parse_month_arg(month),
-            "items": [r.to_dict() for r in rows[start : start + per_page]],
-            "total": len(rows),
+            "items": [r.to_dict() for r in items],
+            "total": total,
             "page": page,
             "per_page": per_page,
             "summary": figures,

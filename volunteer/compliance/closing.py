@@ -204,6 +204,8 @@ def reopen_month(
     row.closed_at, row.reopened_at, row.reopen_reason = None, now, reason
     db.session.flush()
     _drop_unlocked_figures(union, month)
+    db.session.flush()
+    events.month_reopened.send(union.code, month=month, actor=actor)
     audit.record(
         actor,
         "reopened",

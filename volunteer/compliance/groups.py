@@ -164,7 +164,7 @@ def rate_history(
     open months, and students a close did not store, are computed (bounded queries).
     `known` passes rows already computed for some months (e.g. the dashboard's)."""
     today = today or clock.today()
-    wanted = _chart_months(months, last_month or month_of(today))
+    wanted = chart_months(months, last_month or month_of(today))
     known = {m: rows for m, rows in (known or {}).items() if m in wanted}
     tally = {m: [0, 0] for m in wanted}  # month → [met, required]
     for month, rows in known.items():
@@ -191,10 +191,11 @@ def live_history_months(
     """Return the months of rate_history's chart whose rows it would compute live (not
     closed, reached by an agreement): a caller that computes them anyway (the dashboard)
     loads them with its own month in one pass and passes them as `known`."""
-    return _live_and_closed(_chart_months(months, last_month), student_ids_select)[0]
+    return _live_and_closed(chart_months(months, last_month), student_ids_select)[0]
 
 
-def _chart_months(months: int, last_month: str) -> list[str]:
+def chart_months(months: int, last_month: str) -> list[str]:
+    """Return the `months` months of a chart ending with `last_month`, oldest first."""
     return [add_months(last_month, -n) for n in range(months - 1, -1, -1)]
 
 

@@ -62,6 +62,9 @@ class MonthRow:
     stored: bool = False
     # Enterprises of the signed agreements that cover part of the month.
     enterprise_ids: tuple[int, ...] = field(default_factory=tuple)
+    # Allowed days left from each day of the month, two digits a day (only when asked:
+    # the read model stores it, see readmodel.py).
+    days_profile: str = ""
 
     def to_dict(self) -> dict:
         """Serialise as the API's MonthRow object (with a few extra fields)."""
@@ -105,7 +108,17 @@ def _span_key(span: AgreementSpan) -> tuple:
 class _Month:
     """One month's fixed context while rows are made; memoises what students share."""
 
-    def __init__(self, month: str, inputs: MonthInputs, today: date, final: bool, cap: float):
+    def __init__(
+        self,
+        month: str,
+        inputs: MonthInputs,
+        today: date,
+        final: bool,
+        cap: float,
+        profiles: bool = False,
+    ):
+        self.profiles = profiles
+        self._profiles: dict[tuple, str] = {}
         self.month = month
         self.inputs = inputs
         self.today = today
@@ -149,6 +162,18 @@ class _Month:
             found = self._span_cache[key] = (gross, days_left)
         return found
 
+    def days_profile(self, spans: tuple[AgreementSpan, ...]) -> str:
+        """Return the allowed days left from each day of the month, two digits a day."""
+        key = tuple(map(id, spans))
+        found = self._profiles.get(key)
+        if found is None:
+            first, days = self.cal.first, self.cal.last.day
+            found = self._profiles[key] = "".join(
+                f"{_days_left(first.replace(day=d), list(spans), self.cal):02d}"
+                for d in range(1, days + 1)
+            )
+        return found
+
     def row(self, student: tuple) -> MonthRow:
         """Make one student's row: stored figures for a closed month, else computed."""
         sid, name, union_code, phone, path, matched = student
@@ -186,7 +211,7 @@ class _Month:
             )
             needed = needed_minutes(net, confirmed, pending)
             pace = pace_minutes_per_day(needed, days_left)
-        return MonthRow(
+        out = MonthRow(
             sid,
             name,
             union_code,
@@ -207,6 +232,9 @@ class _Month:
             figure is not None,
             enterprise_ids,
         )
+        if self.profiles:
+            out.days_profile = self.days_profile(spans)
+        return out
 
 
 _NO_EXEMPTION = (0, False)
@@ -220,11 +248,13 @@ def compute_rows_by_month(
     today: date | None = None,
     final: bool = False,
     use_stored: bool = True,
+    profiles: bool = False,
 ) -> dict[str, list[MonthRow]]:
     """Compute month rows for several months at once (same bounded queries).
 
     `final` treats every month as closed (pending minutes no longer count), as closing
-    does; `use_stored=False` ignores stored figures and recomputes from the records.
+    does; `use_stored=False` ignores stored figures and recomputes from the records;
+    `profiles` adds each row's days_profile (the read model stores it).
     """
     check_select(student_ids_select)
     months = sorted(set(months))
@@ -236,7 +266,7 @@ def compute_rows_by_month(
     late = registered_after(month_bounds(months[0])[1], student_ids_select)
     out: dict[str, list[MonthRow]] = {}
     for month in months:
-        ctx = _Month(month, inputs, today, final, cap)
+        ctx = _Month(month, inputs, today, final, cap, profiles)
         last = month_bounds(month)[1]
         # A student registered after a month ended was not in the programme that month.
         out[month] = [ctx.row(s) for s in inputs.students if late.get(s[0], last) <= last]

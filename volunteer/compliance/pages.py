@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,10 +21,12 @@ from ..enterprises.models import Enterprise
 from ..errors import N_, Forbidden, ValidationError
 from ..extensions import db
 from ..unions.models import Union
+from . import readmodel_reads
 from .closing import covering_closes
 from .exemptions import month_exemptions
 from .groups import (
     GroupFigures,
+    chart_months,
     enterprise_groups,
     live_history_months,
     rate_history,
@@ -32,6 +35,8 @@ from .groups import (
 )
 from .models import Exemption
 from .monthrows import MonthRow, compute_rows_by_month, summary
+from .readmodel_reads import SubtreeMonth
+from .readmodel_reads import rate_history as table_history
 from .reads import by_severity, list_compliance, parse_status, scoped_student_ids, student_month
 
 
@@ -43,7 +48,7 @@ class Dashboard:
     union: Union
     rows: list[MonthRow]
     summary: dict
-    listed: list[MonthRow]
+    listed: Sequence[MonthRow]
     union_groups: list[GroupFigures]
     enterprise_groups: list[GroupFigures]
     history: list[tuple[str, float | None]]
@@ -55,14 +60,20 @@ class Dashboard:
     enterprise_id: int | None = None
     # R37: the month's sessions of the subtree's students that no insurance covered.
     uninsured_sessions: int = 0
+    # Set when the lists come from the read model a page at a time (rows is then empty).
+    table: SubtreeMonth | None = None
 
-    def with_status(self, status: str) -> list[MonthRow]:
+    def with_status(self, status: str) -> Sequence[MonthRow]:
         """Return the rows of one status, worst first."""
+        if self.table is not None:
+            return self.table.lazy(status=status, total=self.summary.get(status, 0))
         return by_severity([r for r in self.rows if r.status == status])
 
     @property
-    def unmatched(self) -> list[MonthRow]:
+    def unmatched(self) -> Sequence[MonthRow]:
         """Return the students without any agreement, by name."""
+        if self.table is not None:
+            return self.table.lazy(unmatched=True, order="name", total=self.summary["unmatched"])
         return sorted(
             (r for r in self.rows if not r.has_agreement),
             key=lambda r: (r.student_name, r.student_id),
@@ -89,6 +100,10 @@ def dashboard(
         focus = scope.get_or_404(scope.unions(actor), Union, union_code)
     focus_ids = subtree_student_ids(focus)
     ids = scoped_student_ids(actor, month, union_code=focus.code, enterprise_id=enterprise_id)
+    if enterprise_id is None and readmodel_reads.enabled():
+        dash = _table_dashboard(actor, focus, month, status, today)
+        dash.uninsured_sessions = uninsured_sessions(focus_ids, month)
+        return dash
     # The chart ends with the month shown (this month for a future one). Without an
     # enterprise filter its students are the month's: the chart's live months are loaded
     # with the month in one pass and handed to rate_history as known rows.
@@ -130,6 +145,33 @@ def uninsured_sessions(student_ids: Select, month: str) -> int:
         has_flag("uninsured"),
     )
     return int(db.session.scalar(stmt) or 0)
+
+
+def _table_dashboard(
+    actor: User, focus: Union, month: str, status: str | None, today: date
+) -> Dashboard:
+    """The dashboard from the read model: grouped counts and pages of rows in SQL."""
+    table = SubtreeMonth(focus, month, today)
+    figures = table.summary()
+    last = min(month, month_of(today))
+    listed_total = figures["total"] if status is None else figures.get(status, 0)
+    return Dashboard(
+        month=month,
+        union=focus,
+        rows=[],
+        summary=figures,
+        listed=table.lazy(status=status, total=listed_total),
+        union_groups=table.union_groups(),
+        enterprise_groups=table.enterprise_groups(),
+        history=table_history(focus, chart_months(12, last)),
+        coverage=coverage_warnings(today),
+        closed_by=covering_closes(focus, month),
+        month_over=today > month_bounds(month)[1],
+        unions=list(db.session.scalars(scope.unions(actor).order_by(Union.path))),
+        status=status,
+        enterprise_id=None,
+        table=table,
+    )
 
 
 def _enterprise_students(focus_ids, enterprise_id: int):

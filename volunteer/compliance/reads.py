@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import Select, select
 
+from .. import clock
 from ..auth import scope
 from ..auth.models import User
 from ..calendar.services import parse_month_arg
@@ -14,6 +16,7 @@ from ..errors import N_, Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
+from . import readmodel_reads
 from .groups import subtree_student_ids
 from .models import Exemption
 from .monthrows import MonthRow, compute_month_rows, enterprise_month_students, summary
@@ -97,6 +100,48 @@ def list_compliance(
     if status:
         rows = [r for r in rows if r.status == status]
     return rows, figures
+
+
+def list_compliance_page(
+    actor: User,
+    month: str,
+    *,
+    union_code: str | None = None,
+    enterprise_id: int | None = None,
+    status: str | None = None,
+    paging: Callable[[], tuple[int, int]] = lambda: (1, 50),
+    today: date | None = None,
+) -> tuple[list[MonthRow], int, dict, tuple[int, int]]:
+    """Return one page of list_compliance (in student id order), the rows' total, the
+    summary and (page, per_page); `paging` reads them after the other arguments are
+    judged (API.md's order of answers). A union's subtree is read from the read model,
+    paged in SQL."""
+    if actor.role != "union_staff" or enterprise_id is not None or not readmodel_reads.enabled():
+        rows, figures = list_compliance(
+            actor,
+            month,
+            union_code=union_code,
+            enterprise_id=enterprise_id,
+            status=status,
+            today=today,
+        )
+        page, per_page = paging()
+        start = (page - 1) * per_page
+        return rows[start : start + per_page], len(rows), figures, (page, per_page)
+    scoped_student_ids(actor, month, union_code=union_code)  # scope first (404)
+    month = parse_month_arg(month)
+    status = parse_status(status)
+    focus = scope.actor_union(actor)
+    if union_code:
+        focus = scope.get_or_404(scope.unions(actor), Union, union_code)
+    if focus is None:
+        raise Forbidden()
+    page, per_page = paging()
+    table = readmodel_reads.SubtreeMonth(focus, month, today or clock.today())
+    figures = table.summary()
+    total = figures["total"] if status is None else figures.get(status, 0)
+    items = table.rows(status=status, order="id", offset=(page - 1) * per_page, limit=per_page)
+    return items, total, figures, (page, per_page)
 
 
 def student_month(

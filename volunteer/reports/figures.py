@@ -10,6 +10,8 @@ from datetime import date
 
 from sqlalchemy import Select
 
+from ..compliance import readmodel_reads
+from ..compliance.groups import chart_months
 from ..compliance.services import (
     GroupFigures,
     MonthRow,
@@ -36,6 +38,28 @@ def month_row_list(month: str, student_ids: Select, today: date) -> list[MonthRo
 def groups(rows: list[MonthRow], union: Union) -> tuple[list[GroupFigures], list[GroupFigures]]:
     """Return the rows grouped per child union and per enterprise."""
     return union_groups(rows, union), enterprise_groups(rows)
+
+
+def read_model_enabled() -> bool:
+    """Tell whether union-wide figures come from compliance's read model."""
+    return readmodel_reads.enabled()
+
+
+def table_groups(
+    union: Union, month: str, today: date
+) -> tuple[list[GroupFigures], list[GroupFigures]]:
+    """Return a union subtree's month per child union and per enterprise (read model)."""
+    table = readmodel_reads.SubtreeMonth(union, month, today)
+    return table.union_groups(), table.enterprise_groups()
+
+
+def table_history(
+    union: Union, last_month: str, months: int = 12
+) -> list[tuple[str, float | None]]:
+    """Return the rate of `months` months ending with `last_month` (read model)."""
+    year, month = (int(part) for part in last_month.split("-"))
+    months = min(months, (year - 1) * 12 + month)  # no month before the year 1
+    return readmodel_reads.rate_history(union, chart_months(months, last_month))
 
 
 def rate_history(

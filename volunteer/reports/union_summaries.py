@@ -57,8 +57,14 @@ def build_union_summary(
     today = clock.to_local(now).date()
     month = checked_month(month, today)
     students = subtree_students(union)
-    rows = figures.month_row_list(month, students, today)
-    unions, enterprises = figures.groups(rows, union)
+    if figures.read_model_enabled():
+        # Grouped counts of the read model: a fixed number of statements, no row per student.
+        unions, enterprises = figures.table_groups(union, month, today)
+        history = figures.table_history(union, month, HISTORY_MONTHS)
+    else:
+        rows = figures.month_row_list(month, students, today)
+        unions, enterprises = figures.groups(rows, union)
+        history = figures.rate_history(students, month, today, HISTORY_MONTHS, known={month: rows})
     return UnionSummary(
         union_name=union.name,
         union_code=union.code,
@@ -66,7 +72,7 @@ def build_union_summary(
         rows=[_summary_row("union", g) for g in unions]
         + [_summary_row("enterprise", g) for g in enterprises],
         generated_at=now,
-        history=figures.rate_history(students, month, today, HISTORY_MONTHS, known={month: rows}),
+        history=history,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
-from .. import audit, clock
+from .. import audit, clock, events
 from ..agreements.models import Agreement
 from ..auth import scope
 from ..auth import services as auth_services
@@ -166,6 +166,8 @@ def update_student(
         after={k: after[k] for k in changed},
         union_path=union_path(student.union_code),
     )
+    db.session.flush()
+    events.student_updated.send(student.id, fields=set(changed), actor=actor)
     auth_services.commit_or_conflict()
     return student
 
