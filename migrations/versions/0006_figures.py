@@ -3,7 +3,7 @@
 An existing database fills it once with `flask backfill-figures` (README).
 
 Revision ID: 0006_figures
-Revises: 0005_loop
+Revises: 0006_records
 Create Date: 2026-12-03 15:33:21.813592
 
 """
@@ -15,7 +15,7 @@ import volunteer.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0006_figures'
-down_revision = '0005_loop'
+down_revision = '0006_records'
 branch_labels = None
 depends_on = None
 
