@@ -119,7 +119,7 @@ def test_import_reads_the_volunteer_number_column(login, world):
         data={"file": (io.BytesIO(csv), "list.csv")},
         content_type="multipart/form-data",
     )
-    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    assert resp.status_code in (200, 302), resp.status_code  # the page lists the new logins
     student = db.session.scalars(select(Student).where(Student.name == "周同学")).one()
     assert student.volunteer_number == "A12345"
     bad = csv.replace(b"A12345", b"A-12").replace(b"zhou801", b"zhou802")
