@@ -396,6 +396,9 @@ def make_agreement(app):
     ):
         kind = fields.pop("kind", "volunteer")
         now = clock.now()
+        # Insured over its dates unless a test says otherwise (R37: uninsured days are flagged).
+        fields.setdefault("insured_from", date.fromisoformat(starts_on))
+        fields.setdefault("insured_to", date.fromisoformat(ends_on))
         agreement = Agreement(
             student_id=student.id,
             enterprise_id=enterprise.id,

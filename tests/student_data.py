@@ -58,6 +58,7 @@ def import_row(n: int = 1, **overrides) -> dict[str, str]:
         "major": "交通运输",
         "enrollment_year": "2023",
         "home_city": "西安",
+        "volunteer_number": f"V2026{n:04d}",
         "union_code": "XA",
         "username": f"imp{n}",
         "password": STUDENT_PASSWORD,

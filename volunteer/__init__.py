@@ -27,6 +27,7 @@ FEATURES = (
     "followups",
     "jobs",
     "anomalies",
+    "records",
     "web",
 )
 # Features whose reactions.py listens to events (volunteer/events.py), in the order their
@@ -39,6 +40,7 @@ REACTIONS = (
     "notifications",
     "followups",
     "anomalies",
+    "records",
 )
 MODEL_MODULES = (
     "unions",
@@ -55,6 +57,7 @@ MODEL_MODULES = (
     "followups",
     "jobs",
     "anomalies",
+    "records",
 )
 
 

@@ -30,6 +30,9 @@ ENTITIES = (
     "attestation",
     "followup",
     "anomaly",
+    "evaluation",
+    "record",
+    "export",
 )
 # Never written to the log, whatever a caller passes.
 SECRET_KEYS = {"password", "password_hash", "secret", "token", "token_hash", "id_number_cipher"}

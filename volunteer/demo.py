@@ -16,6 +16,7 @@ DEMO_MODULES = (
     "volunteer.agreements.demo",
     "volunteer.checkin.demo",
     "volunteer.compliance.demo",
+    "volunteer.records.demo",  # before reports': its certificate carries the seal
     "volunteer.reports.demo",
 )
 

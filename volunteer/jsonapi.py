@@ -85,6 +85,14 @@ def parse_body(model: type[M]) -> M:
         raise ValidationError(N_("输入有误。"), fields=fields) from exc
 
 
+def sent_fields(data: BaseModel) -> dict[str, Any]:
+    """Return the fields a PATCH/PUT body sent (a body naming none of them is a 400)."""
+    fields = {name: getattr(data, name) for name in data.model_fields_set}
+    if not fields:
+        raise ValidationError(N_("请求体中没有可修改的字段。"), code="bad_request")
+    return fields
+
+
 def validate_args(model: type[M]) -> M:
     """Parse query-string arguments (lax: they are strings by nature) into `model`."""
     try:

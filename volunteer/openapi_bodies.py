@@ -66,6 +66,7 @@ MODELS: dict[str, dict[str, Any]] = {
         home_city=nullable(STR),
         union_code=STR,
         user_id=nullable(INT),
+        volunteer_number=nullable(STR),
     ),
     "Enterprise": obj(
         id=INT,
@@ -101,6 +102,30 @@ MODELS: dict[str, dict[str, Any]] = {
         status=enum("pending", "scheduled", "active", "ended", "terminated"),
         student_signed_at=nullable(STR),
         enterprise_signed_at=nullable(STR),
+        service_content=nullable(STR),
+        safety_measures=nullable(STR),
+        insurer=nullable(STR),
+        policy_number=nullable(STR),
+        insured_from=nullable(STR),
+        insured_to=nullable(STR),
+    ),
+    "Evaluation": obj(
+        id=INT,
+        agreement_id=INT,
+        student_id=INT,
+        enterprise_id=INT,
+        month=STR,
+        rating=INT,
+        comment=nullable(STR),
+    ),
+    "Record": obj(
+        id=INT,
+        student_id=INT,
+        kind=enum("training", "award"),
+        title=STR,
+        on=STR,
+        hours=nullable(NUM),
+        issuer=nullable(STR),
     ),
     "Session": obj(
         id=INT,
@@ -215,7 +240,20 @@ BODIES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
         )
     },
     ("post", "/students/{student_id}/certificates"): {
-        201: obj(id=INT, code=STR, verify_url=STR, hours=NUM)
+        201: obj(
+            id=INT,
+            code=STR,
+            verify_url=STR,
+            hours=NUM,
+            number=STR,
+            volunteer_number=nullable(STR),
+            issuer=obj(
+                union_name=STR,
+                leader_name=nullable(STR),
+                handler_name=nullable(STR),
+                contact=nullable(STR),
+            ),
+        )
     },
     ("get", "/certificates/verify/{code}"): {
         200: obj(
@@ -225,7 +263,25 @@ BODIES: dict[tuple[str, str], dict[int, dict[str, Any]]] = {
             to_month=STR,
             hours=NUM,
             issued_on=STR,
+            volunteer_number=nullable(STR),
+            issuer_name=STR,
         )
     },
     ("get", "/audit"): {200: page_of(_AUDIT)},
+    # Records (R37–R40)
+    ("patch", "/students/{student_id}"): {200: ref("Student")},
+    ("patch", "/agreements/{agreement_id}"): {200: ref("Agreement")},
+    ("put", "/unions/{code}/profile"): {
+        200: obj(
+            code=STR,
+            name=STR,
+            leader_name=nullable(STR),
+            contact=nullable(STR),
+            require_insurance=BOOL,
+        )
+    },
+    ("post", "/agreements/{agreement_id}/evaluations"): {201: ref("Evaluation")},
+    ("get", "/students/{student_id}/evaluations"): {200: page_of(ref("Evaluation"))},
+    ("post", "/students/{student_id}/records"): {201: ref("Record")},
+    ("get", "/students/{student_id}/records"): {200: page_of(ref("Record"))},
 }

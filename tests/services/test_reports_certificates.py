@@ -183,6 +183,9 @@ def test_verify_facts_and_unknown_codes(served):
         "issued_on": "2026-12-05",
         "kind": "volunteer",
         "issuer": "西安市总工会",
+        "issuer_name": "西安市总工会",
+        "number": cert.number,
+        "volunteer_number": None,
         "superseded_on": None,
     }
     for code in ("x" * 22, "", "../../etc", cert.code + "x", "a" * 500):

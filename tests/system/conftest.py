@@ -97,8 +97,8 @@ def cluster(app):
 
     def start(**env: str) -> Cluster:
         c = Cluster(**env)
+        made.append(c)  # before start: servers that did start are stopped even if one did not
         c.start()
-        made.append(c)
         return c
 
     yield start

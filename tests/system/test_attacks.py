@@ -11,7 +11,7 @@ from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 from tests.conftest import PASSWORD, valid_credit_code, valid_id_number
-from tests.student_data import csv_file, import_row
+from tests.student_data import csv_file, import_row, numeral
 from tests.system.conftest import needs_pg_and_redis
 
 RACERS = 10
@@ -146,7 +146,7 @@ def _racing_creations(c, world) -> None:
 
     def student(i, **kw):
         return {
-            "name": f"并发{i}",
+            "name": f"并发{numeral(i)}",
             "id_number": kw.get("id_number") or valid_id_number(800 + i),
             "phone": f"1370000{i:04d}",
             "university": "西北大学",

@@ -30,6 +30,8 @@ EXPORTS = {
     "/api/v1/enterprises/<int:enterprise_id>/reports/<month>.<any(csv, xlsx, pdf):fmt>": "xa_staff",
     "/api/v1/unions/<code>/reports/<month>.<any(csv, xlsx):fmt>": "sx_staff",
     "/students/import/template.xlsx": "xa_staff",
+    "/reports/national-export/<code>/<month>.xlsx": "xa_staff",
+    "/api/v1/unions/<code>/exports/volunteer-records/<month>.xlsx": "sx_staff",
 }
 
 
@@ -72,6 +74,8 @@ def _urls(w) -> list[tuple[str, str]]:
             ("sx_staff", f"/api/v1/unions/SX/reports/{month}.{fmt}"),
         ]
     out.append(("xa_staff", "/students/import/template.xlsx"))
+    out.append(("xa_staff", f"/reports/national-export/XA/{month}.xlsx"))
+    out.append(("sx_staff", f"/api/v1/unions/SX/exports/volunteer-records/{month}.xlsx"))
     return out
 
 

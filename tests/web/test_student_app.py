@@ -42,7 +42,7 @@ def test_scanner_page_allows_the_camera_there_only(world, client, login):
 def test_scan_page_inline_styles_are_allowed_by_hash(world, client, login, frozen):
     from tests.checkin_support import code
 
-    frozen("2026-11-28 09:00")  # a Saturday: the page offers its button
+    frozen("2026-11-28 09:00")  # a Saturday: the page offers 签到 (not so on a workday)
     login(world.stu_xa_user)
     resp = client.get(f"/s/{code(world.site_xa)}")
     assert "'sha256-" in resp.headers["Content-Security-Policy"]

@@ -33,6 +33,7 @@ STUDENT_KEYS = {
     "home_city",
     "union_code",
     "user_id",
+    "volunteer_number",
 }
 
 

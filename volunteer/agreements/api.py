@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from .. import clock
 from ..auth.scope import current_actor, get_or_404, managed_students, role_required
 from ..errors import N_, ValidationError
-from ..jsonapi import Body, Reason, documented, paginated, parse_body
+from ..jsonapi import Body, Reason, documented, paginated, parse_body, sent_fields
 from ..students.models import Student
 from . import changes, services, suggestions
 from .models import Agreement
@@ -20,10 +20,23 @@ bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1")
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Hours = Annotated[int, Field(ge=0, le=240)]
+# Loose here; the exact limits per field live in rules.TERM_TEXTS.
+LongText = Annotated[str, StringConstraints(max_length=4000)]
 OverrideReason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
-class AgreementBody(Body):
+class TermsBody(Body):
+    """The terms and insurance of R37; lengths are checked in rules.clean_terms."""
+
+    service_content: LongText | None = None
+    safety_measures: LongText | None = None
+    insurer: LongText | None = None
+    policy_number: LongText | None = None
+    insured_from: date | None = None
+    insured_to: date | None = None
+
+
+class AgreementBody(TermsBody):
     student_id: Id
     enterprise_id: Id
     kind: Literal["volunteer", "internship"] = "volunteer"
@@ -36,14 +49,16 @@ class AgreementBody(Body):
     override_reason: OverrideReason | None = None
 
 
-class TerminateBody(Body):
-    reason: Reason
-    effective_on: date
+class AgreementPatch(TermsBody):
+    """A PATCH: only the fields sent change (model_fields_set)."""
+
+    ends_on: date | None = None
     override_reason: OverrideReason | None = None
 
 
-class ChangeBody(Body):
-    ends_on: date
+class TerminateBody(Body):
+    reason: Reason
+    effective_on: date
     override_reason: OverrideReason | None = None
 
 
@@ -147,21 +162,23 @@ def terminate(agreement_id: int):
 
 @bp.patch("/agreements/<int:agreement_id>")
 @documented(
-    "Extend or shorten an agreement (ends_on); R6 applies, and a change reaching a closed "
-    "month needs the student's union's override_reason (R29)",
-    body=ChangeBody,
+    "Change an agreement: its terms and insurance (R37; union or enterprise) and, for the "
+    "union only, ends_on (extend or shorten; R6 applies, and a change reaching a closed "
+    "month needs the student's union's override_reason, R29). Only the fields sent change",
+    body=AgreementPatch,
     responses={
         200: "Agreement",
+        400: "validation_error (e.g. insured_to before insured_from)",
+        403: "forbidden (ends_on from an enterprise)",
         409: "agreement_overlap, capacity_full, invalid_state, month_closed, conflict",
     },
 )
-@role_required("union_staff")
+@role_required("union_staff", "enterprise_staff")
 def change(agreement_id: int):
     services.get_readable(current_actor(), agreement_id)
-    data = parse_body(ChangeBody)
-    agreement = changes.change_end(
-        current_actor(), agreement_id, data.ends_on, override_reason=data.override_reason
-    )
+    data = parse_body(AgreementPatch)
+    fields = sent_fields(data)
+    agreement = changes.change_agreement(current_actor(), agreement_id, **fields)
     return jsonify(agreement.to_dict())
 
 

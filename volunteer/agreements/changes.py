@@ -9,6 +9,7 @@ termination's own reason is not an override.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from .. import audit, clock
 from ..auth.models import User
@@ -114,22 +115,10 @@ def terminate_agreement(
     return agreement
 
 
-@race_safe
-def change_end(
-    actor: User,
-    agreement_id: int,
-    ends_on: date,
-    now: datetime | None = None,
-    *,
-    override_reason: object = None,
-) -> Agreement:
-    """Extend or shorten an agreement to a new last day (R6 and R29 apply); commits."""
-    if actor.role != "union_staff":
-        raise Forbidden()
-    now = now or clock.now()
-    today = clock.to_local(now).date()
-    agreement = get_readable(actor, agreement_id)
-    override = guard.clean_override(override_reason)
+def _apply_end(
+    actor: User, agreement: Agreement, ends_on: date, today: date, override: str | None
+) -> None:
+    """Move an agreement's last day (R6 and R29 apply); audited, announced, not committed."""
     rules.validate_dates(agreement.starts_on, ends_on)
     student = db.session.get(Student, agreement.student_id)
     enterprise = db.session.get(Enterprise, agreement.enterprise_id)
@@ -140,7 +129,7 @@ def change_end(
         raise Conflict("invalid_state", N_("协议已终止，不能再修改结束日期。"))
     old = agreement.ends_on
     if ends_on == old:
-        return agreement
+        return
     if ends_on > old:
         _check_places(student, enterprise, old + timedelta(days=1), ends_on)
         first, last = old + timedelta(days=1), ends_on
@@ -160,5 +149,86 @@ def change_end(
         **_paths(agreement.student_id, agreement.enterprise_id),
     )
     announce(actor, agreement, months)
+
+
+@race_safe
+def change_end(
+    actor: User,
+    agreement_id: int,
+    ends_on: date,
+    now: datetime | None = None,
+    *,
+    override_reason: object = None,
+) -> Agreement:
+    """Extend or shorten an agreement to a new last day (R6 and R29 apply); commits."""
+    return change_agreement(
+        actor, agreement_id, ends_on=ends_on, override_reason=override_reason, now=now
+    )
+
+
+# --- terms and insurance (R37) ---------------------------------------------------------
+
+TERMS_EDITORS = ("union_staff", "enterprise_staff")
+
+
+def _apply_terms(actor: User, agreement: Agreement, clean: dict[str, Any], today: date) -> bool:
+    """Set the terms that differ; audited with before and after; not committed."""
+    changed = {k: v for k, v in clean.items() if getattr(agreement, k) != v}
+    if not changed:
+        return False
+    before = agreement.to_dict(today)
+    for field, value in changed.items():
+        setattr(agreement, field, value)
+    after = agreement.to_dict(today)
+    keys = [k for k in after if after[k] != before[k]]
+    audit.record(
+        actor,
+        "updated",
+        "agreement",
+        agreement.id,
+        before={k: before[k] for k in keys},
+        after={k: after[k] for k in keys},
+        **_paths(agreement.student_id, agreement.enterprise_id),
+    )
+    return True
+
+
+@race_safe
+def change_agreement(
+    actor: User,
+    agreement_id: int,
+    *,
+    ends_on: date | None = None,
+    override_reason: object = None,
+    now: datetime | None = None,
+    **terms: Any,
+) -> Agreement:
+    """PATCH an agreement: its terms and insurance (R37; union or enterprise) and, for the
+    union only, its end date (R6, R29). Everything is checked before anything is written;
+    commits once."""
+    if actor.role not in TERMS_EDITORS:
+        raise Forbidden()
+    if ends_on is not None and actor.role != "union_staff":
+        raise Forbidden("forbidden", N_("只有工会可以修改协议的结束日期。"))
+    unknown = set(terms) - set(rules.TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown agreement fields: {sorted(unknown)}")
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    agreement = get_readable(actor, agreement_id)
+    override = guard.clean_override(override_reason)
+    current = {field: getattr(agreement, field) for field in rules.TERM_FIELDS}
+    clean = rules.clean_terms(terms, current)
+    if ends_on is not None:
+        _apply_end(actor, agreement, ends_on, today, override)
+    if _apply_terms(actor, agreement, clean, today) and ends_on is None:
+        announce(actor, agreement, set())
     commit_or_conflict()
     return agreement
+
+
+def update_terms(
+    actor: User, agreement_id: int, *, now: datetime | None = None, **terms: Any
+) -> Agreement:
+    """Change an agreement's terms and insurance only (the terms page); commits."""
+    return change_agreement(actor, agreement_id, now=now, **terms)

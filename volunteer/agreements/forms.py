@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .rules import MAX_MONTHLY_HOURS
@@ -18,7 +18,27 @@ WORKDAY_CHOICES = [
 ]
 
 
-class AgreementForm(FlaskForm):
+class TermsForm(FlaskForm):
+    """The terms and insurance of R37 (《志愿服务条例》arts. 14, 17)."""
+
+    service_content = TextAreaField(_l("服务内容"), validators=[Optional(), Length(max=1000)])
+    safety_measures = TextAreaField(_l("安全保障措施"), validators=[Optional(), Length(max=1000)])
+    insurer = StringField(_l("意外保险：保险公司"), validators=[Optional(), Length(max=100)])
+    policy_number = StringField(_l("保单号"), validators=[Optional(), Length(max=64)])
+    insured_from = DateField(_l("保险起始日期"), validators=[Optional()])
+    insured_to = DateField(_l("保险截止日期（含）"), validators=[Optional()])
+
+    def terms(self) -> dict:
+        """Return the terms as the service takes them (blank text is None)."""
+        out = {}
+        for name in ("service_content", "safety_measures", "insurer", "policy_number"):
+            out[name] = (getattr(self, name).data or "").strip() or None
+        out["insured_from"] = self.insured_from.data
+        out["insured_to"] = self.insured_to.data
+        return out
+
+
+class AgreementForm(TermsForm):
     student_id = HiddenField(validators=[DataRequired()])
     enterprise_id = SelectField(
         lazy_pgettext("one", "爱心企业"), coerce=int, validators=[InputRequired()]
@@ -44,6 +64,7 @@ class AgreementForm(FlaskForm):
             "monthly_hours": self.monthly_hours.data,
             "allow_workdays": None if workdays == "" else workdays == "1",
             "signed_on": self.signed_on.data,
+            **self.terms(),
         }
 
 

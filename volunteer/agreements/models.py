@@ -37,6 +37,19 @@ class Agreement(db.Model):
     terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The terms 《志愿服务条例》art. 14 names, and accident insurance (art. 17, R37).
+    service_content: Mapped[str | None] = mapped_column(Text)
+    safety_measures: Mapped[str | None] = mapped_column(Text)
+    insurer: Mapped[str | None] = mapped_column(String(100))
+    policy_number: Mapped[str | None] = mapped_column(String(64))
+    insured_from: Mapped[date | None] = mapped_column()
+    insured_to: Mapped[date | None] = mapped_column()
+
+    def is_insured_on(self, day: date) -> bool:
+        """Tell whether the agreement's accident insurance covers `day` (R37)."""
+        from .rules import insured_on
+
+        return insured_on(self.insured_from, self.insured_to, day)
 
     def status_on(self, today: date) -> str:
         """Return the lifecycle status on a local date (R5: derived, never stored)."""
@@ -71,6 +84,18 @@ class Agreement(db.Model):
             "paper_signed_on": self.paper_signed_on.isoformat() if self.paper_signed_on else None,
             "terminated_on": self.terminated_on.isoformat() if self.terminated_on else None,
             "termination_reason": self.termination_reason,
+            **self.terms_dict(),
+        }
+
+    def terms_dict(self) -> dict:
+        """Return the terms and insurance fields (R37) as the API shows them."""
+        return {
+            "service_content": self.service_content,
+            "safety_measures": self.safety_measures,
+            "insurer": self.insurer,
+            "policy_number": self.policy_number,
+            "insured_from": self.insured_from.isoformat() if self.insured_from else None,
+            "insured_to": self.insured_to.isoformat() if self.insured_to else None,
         }
 
     @property

@@ -190,3 +190,59 @@ def capacity_allows(
     """Return whether adding the student's span keeps every day within `capacity`."""
     spans = [*existing_spans, (new_span_start, new_span_end, student_id)]
     return peak_occupancy(spans, new_span_start, new_span_end) <= capacity
+
+
+# --- terms and insurance (R37) -------------------------------------------------------
+
+# field: (the most characters, its name for a person)
+TERM_TEXTS = {
+    "service_content": (1000, N_("服务内容")),
+    "safety_measures": (1000, N_("安全保障")),
+    "insurer": (100, N_("保险公司")),
+    "policy_number": (64, N_("保单号")),
+}
+TERM_DATES = ("insured_from", "insured_to")
+TERM_FIELDS = (*TERM_TEXTS, *TERM_DATES)
+_CONTROL = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
+
+
+def _term_text(field: str, value: Any) -> str | None:
+    limit, label = TERM_TEXTS[field]
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError.field(field, N_("%(label)s应为文本", label=label))
+    text = value.strip()
+    if any(ch in _CONTROL for ch in text):
+        raise ValidationError.field(field, N_("%(label)s含有不可见的控制字符", label=label))
+    if len(text) > limit:
+        raise ValidationError.field(field, N_("%(label)s不能超过%(n)s个字", label=label, n=limit))
+    return text or None
+
+
+def clean_terms(values: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the clean terms present in `values`; the insurance period is checked against
+    `current` (the stored terms) for the bound not given. 400 naming the field."""
+    clean: dict[str, Any] = {}
+    for field in TERM_TEXTS:
+        if field in values:
+            clean[field] = _term_text(field, values[field])
+    for field in TERM_DATES:
+        if field in values:
+            value = values[field]
+            if value is not None and not isinstance(value, date):
+                raise ValidationError.field(field, N_("应为日期（YYYY-MM-DD）。"))
+            clean[field] = value
+    merged = {**(current or {}), **clean}
+    start, end = merged.get("insured_from"), merged.get("insured_to")
+    if start is not None and end is not None and end < start:
+        raise ValidationError.field("insured_to", N_("保险截止日期不能早于保险起始日期"))
+    return clean
+
+
+def insured_on(insured_from: date | None, insured_to: date | None, day: date) -> bool:
+    """Tell whether an insurance period covers `day`; with no start there is no insurance,
+    with no end it runs on."""
+    if insured_from is None or day < insured_from:
+        return False
+    return insured_to is None or day <= insured_to

@@ -118,11 +118,16 @@ def create_agreement(
     signed_on: date | None = None,
     override_reason: object = None,
     now: datetime | None = None,
+    **term_values: Any,
 ) -> Agreement:
     """Create an agreement for a student in the actor's scope (a paper one with `signed_on`).
-    A signed one reaching back into a closed month needs the union's `override_reason`."""
+    A signed one reaching back into a closed month needs the union's `override_reason`;
+    `term_values` are the terms and insurance of R37 (rules.TERM_FIELDS)."""
     if actor.role != "union_staff":
         raise Forbidden()
+    unknown = set(term_values) - set(rules.TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown agreement fields: {sorted(unknown)}")
     now = now or clock.now()
     today = clock.to_local(now).date()
     student = scope.get_or_404(scope.managed_students(actor), Student, student_id)
@@ -130,6 +135,7 @@ def create_agreement(
     terms = rules.agreement_terms(kind, monthly_hours, allow_workdays)
     rules.validate_dates(starts_on, ends_on)
     _check_signed_on(signed_on, ends_on, today)
+    term_values = rules.clean_terms(term_values)
     # Lock what the checks read, student before enterprise everywhere (no deadlock cycle);
     # then re-read the capacity, which may have changed before the lock was ours.
     lock_rows(student, enterprise)
@@ -149,6 +155,7 @@ def create_agreement(
         created_by_id=actor.id,
         created_at=now,
         **terms,
+        **term_values,
     )
     db.session.add(agreement)
     db.session.flush()

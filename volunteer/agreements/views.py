@@ -15,7 +15,7 @@ from ..i18n import localize
 from ..students.models import Student
 from ..ui.form_errors import attach_errors
 from . import changes, services, suggestions
-from .forms import AgreementForm, EndForm, TerminateForm
+from .forms import AgreementForm, EndForm, TerminateForm, TermsForm
 from .models import Agreement
 from .rules import STATUSES
 
@@ -169,6 +169,30 @@ def _can_sign(actor, agreement: Agreement, status: str) -> bool:
 def _safe_back(default: str) -> str:
     target = request.form.get("next", "")
     return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.route("/agreements/<int:agreement_id>/terms", methods=["GET", "POST"])
+@role_required("union_staff", "enterprise_staff")
+def edit_terms(agreement_id: int):
+    actor = current_actor()
+    agreement = services.get_readable(actor, agreement_id)
+    student, enterprise = services.parties_of(agreement)
+    form = TermsForm(obj=agreement if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            changes.update_terms(actor, agreement_id, **form.terms())
+        except DomainError as exc:
+            attach_errors(form, exc)
+        else:
+            flash(_("已保存协议条款。"), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+    return render_template(
+        "agreements/terms.html",
+        agreement=agreement,
+        student=student,
+        enterprise=enterprise,
+        form=form,
+    )
 
 
 @bp.post("/agreements/<int:agreement_id>/sign")

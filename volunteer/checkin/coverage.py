@@ -11,6 +11,8 @@ from ..agreements.models import Agreement
 from ..calendar.models import CalendarOverride
 from ..calendar.rules import MonthCalendar, month_bounds, month_of
 from ..extensions import db
+from ..students.models import Student
+from ..unions.models import Union
 
 # Built once: every check-in asks it.
 _AGREEMENTS_ON = select(Agreement).where(
@@ -48,3 +50,15 @@ def day_allowed(day: date, allow_workdays: bool) -> bool:
     if allow_workdays:
         return True
     return month_calendar(month_of(day)).is_allowed(day, False)
+
+
+_REQUIRES_INSURANCE = (
+    select(Union.require_insurance)
+    .join(Student, Student.union_code == Union.code)
+    .where(Student.id == bindparam("student_id"))
+)
+
+
+def insurance_required(student_id: int) -> bool:
+    """Tell whether the student's union refuses check-ins the insurance does not cover (R37)."""
+    return bool(db.session.scalar(_REQUIRES_INSURANCE, {"student_id": student_id}))

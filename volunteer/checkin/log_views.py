@@ -29,6 +29,7 @@ RESULT_WORDS = {
     "token_reused": _l("重复扫码"),
     "no_active_agreement": _l("无生效协议"),
     "day_not_allowed": _l("非可服务日"),
+    "not_insured": _l("未投保"),
     "conflict": _l("并发冲突"),
     "rate_limited": _l("过于频繁"),
     "validation_error": _l("提交有误"),

@@ -20,6 +20,7 @@ FLAGS = (
     "auto_closed",
     "manual",
     "offline",
+    "uninsured",
 )
 CORRECTION_STATUSES = ("open", "accepted", "declined")
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import clock
 from ..calendar.rules import MonthCalendar, month_of
 from ..enterprises.models import Site
+from ..errors import N_
 from ..extensions import db
 from ..ui.plain import day_words
 from . import rules, tokens
@@ -65,18 +65,14 @@ def scan_preview(
     preview = Preview(action, open_s, code)
     if code == "day_not_allowed":
         preview.next_day = next_allowed_day(today)
-        preview.message = str(
-            _l(
-                "你的协议只安排在休息日和节假日服务，今天（%(day)s）是工作日，不能签到。",
-                day=day_words(today),
-            )
+        preview.message = N_(
+            "你的协议只安排在休息日和节假日服务，今天（%(day)s）是工作日，不能签到。",
+            day=day_words(today),
         )
     elif code == "token_reused" and action == "check_out":
-        preview.message = str(
-            _l("这个二维码你已经用过了。请等平板上的二维码刷新后，再扫一次签退。")
-        )
+        preview.message = N_("这个二维码你已经用过了。请等平板上的二维码刷新后，再扫一次签退。")
     elif code is not None:
-        preview.message = str(MESSAGES.get(code, ""))
+        preview.message = MESSAGES.get(code, "")
     return preview
 
 

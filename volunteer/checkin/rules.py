@@ -195,6 +195,7 @@ def scan_refusal(
     token_already_used: bool,
     has_active_agreement: bool,
     day_allowed: bool,
+    insurance_refused: bool = False,
 ) -> str | None:
     """Return the first R11 refusal after the token and site checks, or None."""
     if action not in ACTIONS:
@@ -213,6 +214,8 @@ def scan_refusal(
             return "no_active_agreement"
         if not day_allowed:
             return "day_not_allowed"
+        if insurance_refused:
+            return "not_insured"
     return None
 
 

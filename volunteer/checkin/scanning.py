@@ -28,7 +28,7 @@ from .attempts import (
     record_refusal,
     refusal,
 )
-from .coverage import active_agreement, day_allowed
+from .coverage import active_agreement, day_allowed, insurance_required
 from .models import Kiosk, ScanAttempt, ScanNonce, ServiceSession, TokenUse
 
 __all__ = ["MESSAGES", "ScanResult", "inspect_token", "record_rate_limited", "record_scan"]
@@ -372,12 +372,12 @@ def _scan(
         raise ValidationError.field("scanned_at", N_("签退时间早于这次服务的签到时间。"))
     if action == "check_in" and open_s is None and ended_after:
         raise ValidationError.field("scanned_at", N_("这次签到早于你已记录的一次服务的结束时间。"))
-    agreement, allowed = None, True
+    agreement, allowed, insured = None, True, True
     if action == "check_in" and open_s is None and not used:
-        agreement = active_agreement(student_id, site.enterprise_id, clock.to_local(now).date())
-        allowed = agreement is not None and day_allowed(
-            clock.to_local(now).date(), agreement.allow_workdays
-        )
+        today = clock.to_local(now).date()
+        agreement = active_agreement(student_id, site.enterprise_id, today)
+        allowed = agreement is not None and day_allowed(today, agreement.allow_workdays)
+        insured = agreement is None or agreement.is_insured_on(today)
     code = rules.scan_refusal(
         action=action,
         open_site_id=open_s.site_id if open_s else None,
@@ -385,6 +385,8 @@ def _scan(
         token_already_used=used,
         has_active_agreement=action != "check_in" or agreement is not None,
         day_allowed=allowed,
+        # Asked only for an uninsured check-in: the insured path stays as short as it was.
+        insurance_refused=not insured and allowed and insurance_required(student_id),
     )
     if code is not None:
         extra = {"session": open_s.to_dict()} if code == "already_checked_in" else None
@@ -397,6 +399,7 @@ def _scan(
     flags = (
         tokens.POSTER if parsed.kind == tokens.POSTER else None,
         flag,
+        None if insured else "uninsured",
         "offline" if moment.offline else None,
     )
     if action == "check_in":

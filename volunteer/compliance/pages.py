@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from .. import audit, clock
 from ..agreements.models import Agreement
@@ -14,6 +14,8 @@ from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_bounds, month_of
 from ..calendar.services import coverage_warnings, parse_month_arg
+from ..checkin.models import ServiceSession
+from ..checkin.sessions import has_flag, touches_month
 from ..enterprises.models import Enterprise
 from ..errors import N_, Forbidden, ValidationError
 from ..extensions import db
@@ -51,6 +53,8 @@ class Dashboard:
     unions: list[Union] = field(default_factory=list)
     status: str | None = None
     enterprise_id: int | None = None
+    # R37: the month's sessions of the subtree's students that no insurance covered.
+    uninsured_sessions: int = 0
 
     def with_status(self, status: str) -> list[MonthRow]:
         """Return the rows of one status, worst first."""
@@ -114,7 +118,18 @@ def dashboard(
         unions=list(db.session.scalars(scope.unions(actor).order_by(Union.path))),
         status=status,
         enterprise_id=enterprise_id,
+        uninsured_sessions=uninsured_sessions(focus_ids, month),
     )
+
+
+def uninsured_sessions(student_ids: Select, month: str) -> int:
+    """Count the month's sessions of these students flagged `uninsured` (one query)."""
+    stmt = select(func.count(ServiceSession.id)).where(
+        ServiceSession.student_id.in_(student_ids),
+        touches_month(month),
+        has_flag("uninsured"),
+    )
+    return int(db.session.scalar(stmt) or 0)
 
 
 def _enterprise_students(focus_ids, enterprise_id: int):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from .. import audit, clock
 from ..agreements.models import Agreement
@@ -18,14 +17,15 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
-from ..unions.services import union_path
+from ..unions.services import seal_png, union_path
 from ..urls import external_url
+from .certificate_fields import contact_line
 from .certificate_pdf import certificate_pdf
 from .certificates import certificate_student, refresh_status
 from .documents import CertificateDoc, CertificateEntry, hours_value
 from .downloads import Download
 from .models import Certificate
-from .rules import MAX_CERTIFICATE_MONTHS, is_plausible_code, mask_name
+from .rules import MAX_CERTIFICATE_MONTHS, is_plausible_code, mask_name, normalize_number
 
 
 def _commit_if(changed: int) -> None:
@@ -85,8 +85,23 @@ def status_of(certificate: Certificate) -> str:
 
 
 def _issuer(certificate: Certificate) -> str:
+    if certificate.issuer and certificate.issuer.get("union_name"):
+        return certificate.issuer["union_name"]
     name = db.session.scalar(select(Union.name).where(Union.code == certificate.union_code))
     return name or ""
+
+
+def issuer_of(certificate: Certificate) -> dict[str, Any]:
+    """Return the issuer's fields as issued (a certificate from before R39: the union's now)."""
+    if certificate.issuer:
+        return dict(certificate.issuer)
+    union = db.session.get(Union, certificate.union_code) if certificate.union_code else None
+    return {
+        "union_name": union.name if union else "",
+        "leader_name": union.leader_name if union else None,
+        "handler_name": None,
+        "contact": contact_line(union),
+    }
 
 
 def _document(certificate: Certificate, student: Student) -> CertificateDoc:
@@ -101,8 +116,7 @@ def _document(certificate: Certificate, student: Student) -> CertificateDoc:
         )
         for e in certificate.entries or []
     ]
-    issuer = _issuer(certificate)
-    contact = current_app.config.get("CERTIFICATE_CONTACT") or f"请与{issuer}联系核实"
+    issuer = issuer_of(certificate)
     return CertificateDoc(
         code=certificate.code,
         kind=certificate.kind,
@@ -113,11 +127,17 @@ def _document(certificate: Certificate, student: Student) -> CertificateDoc:
         to_month=certificate.to_month,
         total_minutes=certificate.minutes,
         entries=entries,
-        issuing_union_name=issuer,
+        issuing_union_name=issuer["union_name"],
         issued_on=clock.to_local(certificate.issued_at).date(),
-        contact=contact,
+        contact=issuer["contact"] or "",
         verify_url=verify_url(certificate.code),
         status=status_of(certificate),
+        volunteer_number=certificate.volunteer_number,
+        number=certificate.number or certificate.code,
+        leader_name=issuer.get("leader_name"),
+        handler_name=issuer.get("handler_name"),
+        seal_png=seal_png(certificate.union_code),
+        evaluations=list(certificate.evaluations or []),
     )
 
 
@@ -144,13 +164,26 @@ def download_certificate(actor: User, certificate_id: object) -> Download:
     )
 
 
-def verify_certificate(code: object) -> dict[str, Any]:
-    """Return the public facts of a certificate by its code (404 when unknown)."""
-    if not is_plausible_code(code):
+def find_certificate(code: object) -> Certificate:
+    """Return a certificate by its QR code or its typed 证明编号 (404 when unknown)."""
+    number = normalize_number(code)
+    if not is_plausible_code(code) and number is None:
         raise NotFound()
-    certificate = db.session.scalars(select(Certificate).where(Certificate.code == code)).first()
+    matches = []
+    if is_plausible_code(code):
+        matches.append(Certificate.code == code)
+    if number is not None:
+        matches.append(Certificate.number == number)
+    certificate = db.session.scalars(select(Certificate).where(or_(*matches)).limit(1)).first()
     if certificate is None:
         raise NotFound()
+    return certificate
+
+
+def verify_certificate(code: object) -> dict[str, Any]:
+    """Return the public facts of a certificate by its code or number (404 when unknown):
+    never an ID number (R39)."""
+    certificate = find_certificate(code)
     _commit_if(refresh_status([certificate]))
     name = db.session.scalar(select(Student.name).where(Student.id == certificate.student_id))
     return {
@@ -162,6 +195,9 @@ def verify_certificate(code: object) -> dict[str, Any]:
         "issued_on": clock.to_local(certificate.issued_at).date().isoformat(),
         "kind": certificate.kind,
         "issuer": _issuer(certificate),
+        "issuer_name": _issuer(certificate),
+        "number": certificate.number or certificate.code,
+        "volunteer_number": certificate.volunteer_number,
         "superseded_on": (
             clock.to_local(certificate.superseded_at).date().isoformat()
             if certificate.superseded_at
@@ -184,6 +220,9 @@ def certificate_to_dict(certificate: Certificate) -> dict[str, Any]:
         "status": status_of(certificate),
         "issued_on": clock.to_local(certificate.issued_at).date().isoformat(),
         "verify_url": verify_url(certificate.code),
+        "number": certificate.number or certificate.code,
+        "volunteer_number": certificate.volunteer_number,
+        "issuer": issuer_of(certificate),
     }
 
 

@@ -15,6 +15,7 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -28,7 +29,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from volunteer.reports.documents import CertificateDoc, CertificateEntry, date_text, hours_text
+from volunteer.reports.documents import (
+    CertificateDoc,
+    CertificateEntry,
+    date_text,
+    hours_text,
+    month_text,
+)
 from volunteer.reports.pdf_style import (
     ACCENT,
     FONT,
@@ -94,9 +101,15 @@ def _scaled(widths: tuple[float, ...]) -> list[float]:
 def _identity_table(doc: CertificateDoc) -> Table:
     words = _WORDS[doc.kind]
     rows = [
-        ("姓名", doc.student_name, "身份证号", doc.id_number_masked),
+        ("姓名", doc.student_name, "证件类型", doc.id_type),
+        ("证件号码", doc.id_number_masked, "志愿者编号", doc.volunteer_number or "—"),
         ("学校", doc.university, "证明期间", doc.period_text),
-        (f"累计{words['hours']}", f"{hours_text(doc.total_minutes, 1)} 小时", "证明编号", doc.code),
+        (
+            f"累计{words['hours']}",
+            f"{hours_text(doc.total_minutes, 1)} 小时",
+            "证明编号",
+            doc.number or doc.code,
+        ),
     ]
     data = [[_p(a, "meta"), _p(b, "meta"), _p(c, "meta"), _p(d, "meta")] for a, b, c, d in rows]
     table = Table(data, colWidths=_scaled((30, 46, 22, 52)))
@@ -160,19 +173,47 @@ def _qr_code(url: str, size: float = 30 * mm) -> Drawing:
     return drawing
 
 
+class _Seal(Flowable):
+    """The union's seal, drawn over the issuer's lines as a stamp is (it takes no room)."""
+
+    def __init__(self, png: bytes, size: float, dx: float, dy: float) -> None:
+        super().__init__()
+        self.image = ImageReader(io.BytesIO(png))
+        self.size, self.dx, self.dy = size, dx, dy
+        self.width = self.height = 0
+
+    def draw(self) -> None:
+        self.canv.drawImage(
+            self.image,
+            self.dx,
+            self.dy,
+            self.size,
+            self.size,
+            mask="auto",
+            preserveAspectRatio=True,
+            anchor="c",
+        )
+
+
 def _closing_block(doc: CertificateDoc) -> Table:
     qr = [
         _qr_code(doc.verify_url),
         _p("扫码验证真伪", "cell_head"),
         _p(doc.verify_url, "small", wordWrap="CJK"),
     ]
-    issuer = [
-        _p("特此证明。", "body"),
-        Spacer(1, 10 * mm),
-        _p(f"出具单位：{doc.issuing_union_name}（盖章）", "body"),
-        _p(f"出具日期：{date_text(doc.issued_on)}", "body"),
-        _p(f"联系方式：{doc.contact}", "body"),
+    lines = [
+        f"出具单位：{doc.issuing_union_name}（盖章）",
+        f"负责人：{doc.leader_name or '—'}",
+        f"经办人：{doc.handler_name or '—'}",
+        f"联系方式：{doc.contact or '—'}",
+        f"证明编号：{doc.number or doc.code}",
+        f"出具日期：{date_text(doc.issued_on)}",
     ]
+    issuer: list[Flowable] = [_p("特此证明。", "body"), Spacer(1, 6 * mm)]
+    issuer += [_p(line, "body", wordWrap="CJK") for line in lines]
+    if doc.seal_png:
+        # Over the union's name and the date, where a paper certificate is stamped.
+        issuer.append(_Seal(doc.seal_png, 36 * mm, 52 * mm, 16 * mm))
     table = Table([[qr, issuer]], colWidths=_scaled((38, 62)))
     table.setStyle(
         TableStyle(
@@ -184,6 +225,28 @@ def _closing_block(doc: CertificateDoc) -> Table:
         )
     )
     return table
+
+
+def _evaluations_table(doc: CertificateDoc) -> Table:
+    heads = ("月份", "实习单位", "评分", "评语")
+    data: list[list[Any]] = [[_p(head, "cell_head") for head in heads]]
+    for item in doc.evaluations:
+        data.append(
+            [
+                _p(month_text(item["month"])),
+                _p(item["enterprise_name"]),
+                _p(f"{item['rating']} 分（满分 5 分）"),
+                _p(item.get("comment") or "—", wordWrap="CJK"),
+            ]
+        )
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    return Table(data, colWidths=_scaled((18, 32, 22, 60)), repeatRows=1, style=TableStyle(style))
 
 
 def _superseded_banner() -> Table:
@@ -204,7 +267,7 @@ def _story(doc: CertificateDoc) -> list[Flowable]:
     words = _WORDS[doc.kind]
     story: list[Flowable] = [
         _p(doc.title, "title", fontSize=26, leading=36),
-        _p(f"证明编号：{doc.code}", "subtitle"),
+        _p(f"证明编号：{doc.number or doc.code}", "subtitle"),
         Spacer(1, 6 * mm),
     ]
     if doc.is_superseded:
@@ -227,9 +290,15 @@ def _story(doc: CertificateDoc) -> list[Flowable]:
         _entries_table(doc),
         Spacer(1, 2 * mm),
         _p(_NOTES[doc.kind], "small", leading=12, wordWrap="CJK"),
-        Spacer(1, 10 * mm),
-        KeepTogether(_closing_block(doc)),
     ]
+    if doc.kind == "internship" and doc.evaluations:
+        story += [
+            Spacer(1, 5 * mm),
+            _p("三、实习单位评价", "body", fontSize=11.5),
+            Spacer(1, 2 * mm),
+            _evaluations_table(doc),
+        ]
+    story += [Spacer(1, 8 * mm), KeepTogether(_closing_block(doc))]
     return story
 
 
@@ -270,6 +339,8 @@ def certificate_pdf(doc: CertificateDoc) -> bytes:
     if doc.is_superseded:
         page.onPageEnd = _draw_watermark  # drawn last, so it lies over the content
     template.addPageTemplates([page])
-    footer = numbered_canvas(f"证明编号：{doc.code}", margin=18 * mm, baseline=15 * mm)
+    footer = numbered_canvas(
+        f"证明编号：{doc.number or doc.code}", margin=18 * mm, baseline=15 * mm
+    )
     template.build(_story(doc), canvasmaker=footer)
     return buffer.getvalue()

@@ -22,12 +22,14 @@ from ..errors import N_, Conflict, Forbidden
 from ..extensions import db
 from ..students.models import Student
 from ..unions.services import union_path
+from .certificate_fields import evaluations_snapshot, issuer_snapshot
 from .models import Certificate
 from .rules import (
     certificate_months,
     choose_kind,
     hours_fingerprint,
     new_certificate_code,
+    new_certificate_number,
     parse_kind,
     service_content,
 )
@@ -49,6 +51,7 @@ class ConfirmedPart:
     site_name: str
     check_in_at: datetime
     check_out_at: datetime | None
+    agreement_content: str | None = None
 
 
 def _confirmed_stmt(student_ids: Iterable[int], first: str, last: str) -> Select:
@@ -144,6 +147,7 @@ def _parts(student_id: int, first: str, last: str) -> list[ConfirmedPart]:
             Site.name,
             ServiceSession.check_in_at,
             ServiceSession.check_out_at,
+            Agreement.service_content,
         )
         .join(Agreement, Agreement.id == SessionMonth.agreement_id)
         .join(ServiceSession, ServiceSession.id == SessionMonth.session_id)
@@ -181,7 +185,9 @@ def _entries(parts: Iterable[ConfirmedPart]) -> list[dict[str, Any]]:
                 "first_day": start,
                 "last_day": end,
                 "minutes": 0,
-                "service_content": service_content(part.kind, part.industry),
+                # R39: the agreement's own words when it has them (R37).
+                "service_content": part.agreement_content
+                or service_content(part.kind, part.industry),
             },
         )
         if part.site_name not in entry["site_names"]:
@@ -218,8 +224,17 @@ def issue_for(
     if kind is None or by_kind.get(kind, 0) <= 0:
         raise _no_hours(kind)
     chosen = [part for part in parts if part.kind == kind]
+    issued_on = clock.to_local(now).date()
     certificate = Certificate(
         code=new_certificate_code(),
+        number=new_certificate_number(kind, issued_on),
+        volunteer_number=student.volunteer_number,
+        issuer=issuer_snapshot(actor, student.union_code),
+        evaluations=(
+            evaluations_snapshot(student.id, kind, months[0], months[-1])
+            if kind == "internship"
+            else None
+        ),
         student_id=student.id,
         kind=kind,
         from_month=months[0],
@@ -241,6 +256,7 @@ def issue_for(
         after={
             "student_id": student.id,
             "code": certificate.code,
+            "number": certificate.number,
             "kind": kind,
             "from_month": months[0],
             "to_month": months[-1],

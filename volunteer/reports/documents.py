@@ -41,6 +41,7 @@ FLAG_LABELS_ZH: dict[str, str] = {
     "adjusted": "已调整",
     "auto_closed": "自动签退",
     "manual": "手工录入",
+    "uninsured": "未投保",
 }
 FLAG_LABELS_EN: dict[str, str] = {
     "poster": "Poster code",
@@ -49,6 +50,7 @@ FLAG_LABELS_EN: dict[str, str] = {
     "adjusted": "Adjusted",
     "auto_closed": "Auto checked out",
     "manual": "Entered by hand",
+    "uninsured": "Uninsured",
 }
 CERTIFICATE_TITLES: dict[str, str] = {"volunteer": "志愿服务记录证明", "internship": "实习证明"}
 
@@ -265,6 +267,15 @@ class CertificateDoc:
     contact: str
     verify_url: str
     status: str = "genuine"  # "genuine" | "superseded"
+    # The national fields of R39 (民发〔2015〕149号): identity, issuer, number, seal.
+    id_type: str = "居民身份证"
+    volunteer_number: str | None = None
+    number: str | None = None
+    leader_name: str | None = None
+    handler_name: str | None = None
+    seal_png: bytes | None = None
+    # An internship certificate carries the enterprises' evaluations (R38).
+    evaluations: list[dict] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.kind not in CERTIFICATE_TITLES:

@@ -33,3 +33,9 @@ class Certificate(db.Model):
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     superseded_reason: Mapped[str | None] = mapped_column(Text)
+    # R39: the human-readable 证明编号 (typed on /verify), and the national fields as
+    # issued — volunteer number, issuer (union, 负责人, 经办人, contact), evaluations.
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    volunteer_number: Mapped[str | None] = mapped_column(String(32))
+    issuer: Mapped[dict | None] = mapped_column(JSONText())
+    evaluations: Mapped[list | None] = mapped_column(JSONText())

@@ -83,6 +83,25 @@ def new_certificate_code() -> str:
     return secrets.token_urlsafe(16)
 
 
+# Crockford-like: no 0/O, 1/I/L, so that a number read off paper is typed right.
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+NUMBER_PREFIXES = {"volunteer": "ZY", "internship": "SX"}
+
+
+def new_certificate_number(kind: str, issued_on: date) -> str:
+    """Return a 证明编号 a person can type: ZY20261203-7K3M9Q2P (kind, date, 40 random bits)."""
+    tail = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+    return f"{NUMBER_PREFIXES[kind]}{issued_on:%Y%m%d}-{tail}"
+
+
+def normalize_number(text: object) -> str | None:
+    """Return a typed certificate number in its stored form (upper case, no spaces)."""
+    if not isinstance(text, str):
+        return None
+    number = "".join(text.split()).upper()
+    return number if 8 <= len(number) <= 40 and set(number) <= _CODE_ALPHABET else None
+
+
 def is_plausible_code(code: object) -> bool:
     """Tell whether a string could be a certificate code (cheap check before a lookup)."""
     return isinstance(code, str) and 8 <= len(code) <= 40 and set(code) <= _CODE_ALPHABET

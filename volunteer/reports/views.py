@@ -255,10 +255,19 @@ def certificate_download(certificate_id: int):
     return attachment(services.download_certificate(current_actor(), certificate_id))
 
 
+@bp.get("/verify")
+def verify_form():
+    """Anyone types a certificate number (R39); a known one opens its verification page."""
+    number = (request.args.get("number") or "").strip()[:60]
+    if not number:
+        return render_template("reports/verify.html", facts=None, code=None, asked=False)
+    return redirect(url_for("reports.verify_page", code="".join(number.split())))
+
+
 @bp.get("/verify/<code>")
 def verify_page(code: str):
     try:
         facts = services.verify_certificate(code)
     except NotFound:
-        return render_template("reports/verify.html", facts=None, code=code[:40]), 404
-    return render_template("reports/verify.html", facts=facts, code=code)
+        return render_template("reports/verify.html", facts=None, code=code[:40], asked=True), 404
+    return render_template("reports/verify.html", facts=facts, code=code, asked=True)

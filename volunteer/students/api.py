@@ -9,7 +9,16 @@ from pydantic import Field, StringConstraints
 
 from ..auth.scope import current_actor, role_required
 from ..errors import N_, ValidationError
-from ..jsonapi import Body, Password, Text100, Username, documented, page_args, parse_body
+from ..jsonapi import (
+    Body,
+    Password,
+    Text100,
+    Username,
+    documented,
+    page_args,
+    parse_body,
+    sent_fields,
+)
 from . import import_jobs, services
 from .serialize import student_dict
 
@@ -37,6 +46,17 @@ class StudentBody(Body):
     union_code: Text100
     username: Username
     password: Password
+    volunteer_number: Text50 | None = None
+
+
+class StudentPatch(Body):
+    """The fields a PATCH may change; only those sent change (model_fields_set)."""
+
+    volunteer_number: Text50 | None = None
+    phone: PhoneText | None = None
+    university: Text100 | None = None
+    major: Text100 | None = None
+    home_city: Text50 | None = None
 
 
 @bp.post("/students")
@@ -93,6 +113,23 @@ def list_students():
 def get_student(student_id: int):
     actor = current_actor()
     student, user_id = services.get_student(actor, student_id)
+    return jsonify(student_dict(student, user_id, actor))
+
+
+@bp.patch("/students/<int:student_id>")
+@documented(
+    "Change a student's volunteer number, phone, university, major or home city; audited",
+    body=StudentPatch,
+    responses={200: "Student", 400: "validation_error naming the field"},
+)
+@role_required("union_staff")
+def update_student(student_id: int):
+    actor = current_actor()
+    services.get_managed(actor, student_id)
+    data = parse_body(StudentPatch)
+    changes = sent_fields(data)
+    student = services.update_student(actor, student_id, **changes)
+    user_id = services.get_student(actor, student.id)[1]
     return jsonify(student_dict(student, user_id, actor))
 
 

@@ -198,6 +198,7 @@ def write_students(
                 "enrollment_year",
                 "home_city",
                 "union_code",
+                "volunteer_number",
             )
         }
         profile["university_city"] = rules.university_city(record["university"])

@@ -26,6 +26,9 @@ class StudentForm(FlaskForm):
     home_city = StringField(_l("家庭所在城市"), validators=[Optional(), Length(max=50)])
     union_code = SelectField(_l("所属工会"), validators=[DataRequired()])
     family_hardship = TextAreaField(_l("家庭困难情况"), validators=[Optional(), Length(max=2000)])
+    volunteer_number = StringField(
+        _l("志愿者编号（全国志愿服务信息系统）"), validators=[Optional(), Length(max=32)]
+    )
 
     def profile(self) -> dict:
         """Return the profile fields as the service takes them."""
@@ -42,6 +45,7 @@ class StudentForm(FlaskForm):
                 "home_city",
                 "union_code",
                 "family_hardship",
+                "volunteer_number",
             )
         }
 

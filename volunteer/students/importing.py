@@ -15,6 +15,7 @@ from stdnum.cn import ric
 
 from volunteer.errors import N_, ValidationError
 from volunteer.students.identity import normalize_id_number, normalize_phone
+from volunteer.students.rules import clean_volunteer_number
 
 MAX_ROWS = 20000
 MAX_CELL_CHARS = 200
@@ -70,6 +71,9 @@ COLUMNS: tuple[Column, ...] = (
            N_("四位数年份（1990–2100），可不填。"), "2024"),
     Column("home_city", "家庭所在城市", ("生源地", "家庭所在地", "家庭住址城市"), False, 14,
            N_("家庭所在的城市，用于就近匹配爱心企业，可不填。"), "西安"),
+    Column("volunteer_number", "志愿者编号", ("全国志愿者编号", "志愿者号"), False, 16,
+           N_("全国志愿服务信息系统中的志愿者编号：字母和数字，最多32位，可不填。"),
+           "61010320240001"),
     Column("union_code", "工会代码", ("所属工会代码", "工会编码"), True, 14,
            N_("登记该学生的工会代码，须在您的管辖范围内。"), "XA"),
     Column("username", "用户名", ("登录名", "账号", "登录账号"), True, 16,
@@ -354,6 +358,8 @@ def _check_field(field: str, value: str, today: date | None) -> Any:
             return _enrollment_year(value)
         case "home_city":
             return _text(value, N_("家庭所在城市"), 50, required=False)
+        case "volunteer_number":
+            return clean_volunteer_number(value)
         case "union_code":
             return _text(value, N_("工会代码"), 64, required=True)
         case "username":

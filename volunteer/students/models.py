@@ -32,6 +32,8 @@ class Student(db.Model):
     home_city: Mapped[str | None] = mapped_column(String(50))
     union_code: Mapped[str] = mapped_column(ForeignKey("unions.code"), index=True)
     family_hardship: Mapped[str | None] = mapped_column(Text)
+    # 志愿者编号 in the national volunteer information system (R37).
+    volunteer_number: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

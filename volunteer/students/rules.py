@@ -35,6 +35,8 @@ LATEST_ENROLLMENT = 2100
 EARLIEST_AID_YEAR = 2000
 MAX_AID_YUAN = 1_000_000
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+VOLUNTEER_NUMBER_MAX = 32
+_VOLUNTEER_NUMBER_RE = re.compile(rf"[A-Za-z0-9]{{1,{VOLUNTEER_NUMBER_MAX}}}", re.ASCII)
 # Where Shaanxi's universities are, so that matching (R7) can use the university's city
 # when staff leave it blank. Anything not listed stays blank rather than guessed.
 UNIVERSITY_CITIES = {
@@ -105,6 +107,20 @@ def _clean_year(value: Any) -> int | None:
     return value
 
 
+def clean_volunteer_number(value: Any) -> str | None:
+    """Return a 志愿者编号 (R37: letters and digits, at most 32), None when blank."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(N_("志愿者编号应为文本"))
+    text = value.strip()
+    if not text:
+        return None
+    if not _VOLUNTEER_NUMBER_RE.fullmatch(text):
+        raise ValueError(N_("志愿者编号只能是字母和数字，最多%(n)s位", n=VOLUNTEER_NUMBER_MAX))
+    return text
+
+
 def _clean_one(field: str, value: Any, today: date) -> Any:
     """Return the clean value of one profile field, or raise ValueError/ValidationError."""
     if field == "id_number":
@@ -113,6 +129,8 @@ def _clean_one(field: str, value: Any, today: date) -> Any:
         return normalize_phone(value)
     if field == "enrollment_year":
         return _clean_year(value)
+    if field == "volunteer_number":
+        return clean_volunteer_number(value)
     if field == "name":
         return legal_name(_clean_text(field, value))
     return _clean_text(field, value)
@@ -150,6 +168,7 @@ PROFILE_FIELDS = (
     "home_city",
     "union_code",
     "family_hardship",
+    "volunteer_number",
 )
 
 

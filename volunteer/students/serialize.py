@@ -24,6 +24,7 @@ def student_dict(student: Student, user_id: int | None, viewer: User | None = No
         "home_city": student.home_city,
         "union_code": student.union_code,
         "user_id": user_id,
+        "volunteer_number": student.volunteer_number,
     }
 
 
@@ -40,4 +41,5 @@ def audit_view(student: Student) -> dict[str, Any]:
         "home_city": student.home_city,
         "union_code": student.union_code,
         "family_hardship": student.family_hardship,
+        "volunteer_number": student.volunteer_number,
     }

@@ -232,6 +232,12 @@ def search_students(
     return StudentPage([(s, uid) for s, uid in rows], total or 0, page, per_page)
 
 
+def get_managed(actor: User, student_id: int) -> Student:
+    """Return a student the union officer manages (403 for other roles, 404 outside scope)."""
+    _require_union_staff(actor)
+    return scope.get_or_404(scope.managed_students(actor), Student, student_id)
+
+
 def get_student(actor: User, student_id: int) -> tuple[Student, int | None]:
     """Return a student the actor may read (U in scope, E under agreement, S self) and its account id."""
     student = scope.get_or_404(scope.students(actor), Student, student_id)

@@ -32,6 +32,7 @@ FLAG_WORDS = {
     "auto_closed": _l("自动签退"),
     "manual": _l("手工录入"),
     "offline": _l("离线扫码"),
+    "uninsured": _l("未投保"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..dbtypes import UTCDateTime
@@ -24,6 +24,11 @@ class Union(db.Model):
     # "/SX/XA/": the codes from the root down, so a subtree is one prefix match.
     path: Mapped[str] = mapped_column(String(400), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The issuer's fields of a certificate (R39): 负责人 and a contact line.
+    leader_name: Mapped[str | None] = mapped_column(String(50))
+    contact: Mapped[str | None] = mapped_column(String(100))
+    # R37: refuse check-ins on days the agreement's insurance does not cover.
+    require_insurance: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_root(self) -> bool:
@@ -33,3 +38,16 @@ class Union(db.Model):
     def to_dict(self) -> dict:
         """Serialise as the API's Union object."""
         return {"code": self.code, "name": self.name, "parent_code": self.parent_code}
+
+
+class UnionSeal(db.Model):
+    """A union's seal image (PNG), printed on the certificates it issues (R39)."""
+
+    __tablename__ = "union_seals"
+
+    union_code: Mapped[str] = mapped_column(ForeignKey("unions.code"), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -32,6 +32,7 @@ NAV = {
         ("compliance.enterprise_students", _l("学生进度")),
         ("anomalies.index", _l("异常")),
         ("reports.enterprise_report_page", _l("月报")),
+        ("records.evaluations", _l("评价")),
     ],
     "student": [
         ("checkin.student_home", _l("我的服务")),
@@ -39,6 +40,7 @@ NAV = {
         ("compliance.my_progress", _l("本月进度")),
         ("agreements.my_agreements", _l("我的协议")),
         ("reports.my_certificates", _l("证明")),
+        ("records.my_record", _l("档案")),
     ],
 }
 

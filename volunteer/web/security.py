@@ -23,6 +23,7 @@ INITIAL_PASSWORD_ENDPOINTS = {
     "static",
     "checkin.scan",
     "reports.verify_page",
+    "reports.verify_form",
     "web.healthz",
 }
 
