@@ -133,6 +133,8 @@
   }
 
   function poll() {
+    // The browser knows it has no network: no request to fail, straight to 离线模式.
+    if (navigator.onLine === false) { goOffline(); schedule(5); return; }
     fetch(root.dataset.poll, { cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
         if (response.status === 403) { revoked(); return null; }
