@@ -42,6 +42,9 @@ ACTION_WORDS = {
     "stale": _l("签字后数据变更"),
     "detected": _l("发现异常"),
     "evidence_added": _l("补充异常证据"),
+    "assigned": _l("指派"),
+    "noted": _l("添加跟进记录"),
+    "preferences_changed": _l("修改通知设置"),
     "resolved": _l("处理"),
     "dismissed": _l("排除"),
 }
