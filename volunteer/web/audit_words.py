@@ -13,6 +13,9 @@ ACTION_WORDS = {
     "downloaded": _l("下载"),
     "imported": _l("批量导入"),
     "aid_added": _l("添加资助记录"),
+    "profile_updated": _l("修改工会资料"),
+    "seal_uploaded": _l("上传印章"),
+    "seal_replaced": _l("更换印章"),
     "id_revealed": _l("查看完整证件号"),
     "id_key_rotated": _l("更换证件号加密密钥"),
     "password_changed": _l("修改密码"),
@@ -63,6 +66,9 @@ ENTITY_WORDS = {
     "anomaly": _l("异常"),
     "followup": _l("帮扶跟进"),
     "attestation": _l("签字确认"),
+    "evaluation": _l("企业评价"),
+    "record": _l("培训与表彰"),
+    "export": _l("全国系统导出"),
 }
 FIELD_WORDS = {
     "name": _l("名称"),
