@@ -69,6 +69,9 @@ ENTITY_WORDS = {
     "anomaly": _l("异常"),
     "followup": _l("帮扶跟进"),
     "attestation": _l("签字确认"),
+    "evaluation": _l("企业评价"),
+    "record": _l("培训与表彰"),
+    "export": _l("全国系统导出"),
 }
 FIELD_WORDS = {
     "leader_name": _l("负责人"),
