@@ -103,9 +103,9 @@ def test_note_assign_resolve(cases, api, make_user):
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "invalid_state"
     assert xa.post(f"/followups/{case_id}/notes", json={"text": "x"}).status_code == 409
     actions = db.session.scalars(
-        select(AuditEntry.action).where(
-            AuditEntry.entity == "followup", AuditEntry.entity_id == str(case_id)
-        )
+        select(AuditEntry.action)
+        .where(AuditEntry.entity == "followup", AuditEntry.entity_id == str(case_id))
+        .order_by(AuditEntry.id)
     ).all()
     assert actions == ["opened", "noted", "assigned", "resolved"]
 
