@@ -312,7 +312,13 @@ def fill_read_model(url: str, plan: Plan) -> int:
     from volunteer.compliance.readmodel_verify import backfill
     from volunteer.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ID_ENCRYPTION_KEY": plan.id_key})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "ID_ENCRYPTION_KEY": plan.id_key,
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
     with app.app_context():
         written = sum(backfill().values())
         if url.startswith("postgres"):

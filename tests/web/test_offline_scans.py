@@ -241,3 +241,54 @@ def test_page_answers_json_for_the_phone_queue(world, client, login, saturday):
         f"/s/{code(world.site_xa)}", data={"action": "check_out", "nonce": "queue-2"}
     )
     assert resp.status_code == 302
+
+
+@pytest.fixture
+def october_closed_overnight(world, api, frozen):
+    """A phone kept scans on Saturday 31 October; XA closed October at 08:00 on the 1st."""
+    frozen("2026-11-01 08:00")
+    assert api(world.xa_staff).post("/unions/XA/months/2026-10/close").status_code == 200
+    frozen("2026-11-01 09:00")
+    return datetime.fromisoformat("2026-10-31T20:00:00+08:00")
+
+
+def test_offline_scan_into_a_month_closed_meanwhile_is_refused(
+    world, stu, api, october_closed_overnight
+):
+    evening = october_closed_overnight
+    resp = sent_later(stu, world.site_xa, "check_in", evening, offline=True, nonce="late-1")
+    assert resp.status_code == 409 and error(resp)["code"] == "month_closed", resp.get_json()
+    assert "已经结算" in error(resp)["message"]
+    assert sessions_count() == 0
+    # The phone sends it again: the same answer, still nothing written.
+    again = sent_later(stu, world.site_xa, "check_in", evening, offline=True, nonce="late-1")
+    assert again.status_code == 409 and error(again)["code"] == "month_closed"
+    assert sessions_count() == 0
+    # Reopened by XA with a reason: the kept scan goes through, timed by its moment.
+    reopen = api(world.xa_staff).post(
+        "/unions/XA/months/2026-10/reopen", json={"reason": "补录离线扫码"}
+    )
+    assert reopen.status_code == 200, reopen.get_json()
+    resp = sent_later(stu, world.site_xa, "check_in", evening, offline=True, nonce="late-2")
+    assert resp.status_code == 201, resp.get_json()
+
+
+def test_check_out_reaching_back_into_a_closed_month_is_refused(world, stu, api, frozen):
+    # Checked in at 22:00 on Saturday 31 October; XA closed October at 08:00 on the 1st.
+    frozen("2026-10-31 22:00")
+    assert scan(stu, world.site_xa, "check_in").status_code == 201
+    frozen("2026-11-01 08:00")
+    assert api(world.xa_staff).post("/unions/XA/months/2026-10/close").status_code == 200
+    frozen("2026-11-01 09:00")
+    # The check-out the phone kept at 01:00 reaches back into October...
+    at = datetime.fromisoformat("2026-11-01T01:00:00+08:00")
+    resp = sent_later(stu, world.site_xa, "check_out", at, offline=True, nonce="late-out")
+    assert resp.status_code == 409 and error(resp)["code"] == "month_closed", resp.get_json()
+    # ...and so does a check-out made now: October's figures stay as they were closed.
+    resp = scan(stu, world.site_xa, "check_out", nonce="live-out")
+    assert resp.status_code == 409 and error(resp)["code"] == "month_closed", resp.get_json()
+    s = db.session.scalars(select(ServiceSession)).one()
+    db.session.refresh(s)
+    assert s.status == "open" and s.minutes == 0 and s.check_out_at is None
+    attempts = db.session.scalars(select(ScanAttempt.result).order_by(ScanAttempt.id)).all()
+    assert attempts[-2:] == ["month_closed", "month_closed"]

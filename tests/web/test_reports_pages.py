@@ -107,6 +107,43 @@ def test_union_summary_page(login, nov):
     assert login(nov.xa_staff).get("/reports?union_code=TC").status_code == 404
 
 
+def test_union_summary_pages_its_enterprises(login, nov, monkeypatch):
+    from volunteer.reports import views
+
+    monkeypatch.setattr(views, "ENTERPRISES_PER_PAGE", 1)
+    client = login(nov.sx_staff)
+    first = _text(client.get("/reports?month=2026-11"))
+    assert "西安爱心科技有限公司" in first and "铜川爱心制造有限公司" not in first
+    assert "第 1 / 2 页" in first and "下载的 Excel / CSV 文件包含全部企业" in first
+    second = _text(client.get("/reports?month=2026-11&page=2&sort=name"))
+    assert "铜川爱心制造有限公司" in second and "西安爱心科技有限公司" not in second
+    # A page past the end shows the last one; an unknown order is the name order.
+    assert "铜川爱心制造有限公司" in _text(client.get("/reports?month=2026-11&page=99"))
+    odd = _text(client.get("/reports?month=2026-11&page=-1&sort=%3Cscript%3E"))
+    assert "西安爱心科技有限公司" in odd and "<script>" not in odd
+    # The file keeps every enterprise.
+    csv = client.get("/reports/unions/SX/2026-11.csv").get_data(as_text=True)
+    assert "西安爱心科技有限公司" in csv and "铜川爱心制造有限公司" in csv
+
+
+def test_union_summary_sorts_the_worst_enterprise_first(login, nov, monkeypatch):
+    from volunteer.reports import views
+
+    monkeypatch.setattr(views, "ENTERPRISES_PER_PAGE", 1)
+    # XA's student reaches 25 h of 24; TC's served nothing in November.
+    add_session(nov.agr_xa, nov.site_xa, "2026-11-14 09:00", 900)
+    client = login(nov.sx_staff)
+    by_name = _text(client.get("/reports?month=2026-11"))
+    by_rate = _text(client.get("/reports?month=2026-11&sort=rate"))
+    by_missed = _text(client.get("/reports?month=2026-11&sort=missed"))
+    assert "西安爱心科技有限公司" in by_name and "铜川爱心制造有限公司" not in by_name
+    for page in (by_rate, by_missed):
+        assert "铜川爱心制造有限公司" in page and "西安爱心科技有限公司" not in page
+    assert 'value="rate" selected' in by_rate and 'value="missed" selected' in by_missed
+    # The pager keeps the order.
+    assert "sort=rate" in by_rate and "page=2" in by_rate
+
+
 def test_union_summary_page_refused_to_others(login, nov):
     assert login(nov.ent_xa_staff).get("/reports").status_code == 403
 

@@ -30,6 +30,7 @@ RESULT_WORDS = {
     "no_active_agreement": _l("无生效协议"),
     "day_not_allowed": _l("非可服务日"),
     "not_insured": _l("未投保"),
+    "month_closed": _l("月份已结算"),
     "conflict": _l("并发冲突"),
     "rate_limited": _l("过于频繁"),
     "validation_error": _l("提交有误"),

@@ -16,6 +16,7 @@ from ..auth.models import User
 from ..enterprises.models import Enterprise, Site
 from ..errors import N_, DomainError, Forbidden, ValidationError
 from ..extensions import db
+from ..periods import locks
 from ..students.models import Student
 from . import rules, sessions, tokens
 from .attempts import (
@@ -372,6 +373,7 @@ def _scan(
         raise ValidationError.field("scanned_at", N_("签退时间早于这次服务的签到时间。"))
     if action == "check_in" and open_s is None and ended_after:
         raise ValidationError.field("scanned_at", N_("这次签到早于你已记录的一次服务的结束时间。"))
+    _refuse_closed_months(student_id, open_s if action == "check_out" else None, now, attempt.at)
     agreement, allowed, insured = None, True, True
     if action == "check_in" and open_s is None and not used:
         today = clock.to_local(now).date()
@@ -453,6 +455,20 @@ def _scan(
         at=now,
     )
     return ScanResult(status, body)
+
+
+def _refuse_closed_months(
+    student_id: int, open_s: ServiceSession | None, at: datetime, received: datetime
+) -> None:
+    """Refuse a scan whose minutes would land in a closed month (R29): one sent late
+    (R41), or a check-out of a session begun before the month was closed. The month the
+    server is in cannot be closed (R21: only once over), so a live scan asks nothing."""
+    tz = clock.business_tz()
+    start = open_s.check_in_at if open_s is not None else at
+    months = set(rules.split_minutes_by_month(start, at, tz))
+    months.discard(clock.to_local(received).strftime("%Y-%m"))
+    if months and locks.closed_months(student_id, months):
+        raise refusal("month_closed")
 
 
 def _insert(model: type, **values: object) -> None:

@@ -139,6 +139,29 @@ def attest(enterprise_id: int, month: str):
 
 # --- union summary (R24) -------------------------------------------------------------
 
+# Enterprises per page of the summary: a province has a thousand (the files have them all).
+ENTERPRISES_PER_PAGE = 50
+# How the enterprise table can be ordered: the worst first is what an officer looks for.
+ENTERPRISE_SORTS = {
+    "name": lambda row: (row.name, row.code_or_id),
+    "rate": lambda row: (
+        row.compliance_rate is None,
+        row.compliance_rate or 0.0,
+        -row.missed,
+        row.name,
+    ),
+    "missed": lambda row: (-row.missed, -row.at_risk, row.name),
+}
+
+
+def _enterprise_page(rows: list, page_arg: str, sort: str) -> tuple[list, int]:
+    """Return one page of the summary's enterprise rows in the chosen order, and its number."""
+    ordered = sorted(rows, key=ENTERPRISE_SORTS[sort])
+    pages = max(1, -(-len(ordered) // ENTERPRISES_PER_PAGE))
+    page = min(int(page_arg), pages) if page_arg.isdigit() and 0 < int(page_arg) < 2**31 else 1
+    start = (page - 1) * ENTERPRISES_PER_PAGE
+    return ordered[start : start + ENTERPRISES_PER_PAGE], page
+
 
 @bp.get("/reports")
 @role_required("union_staff")
@@ -147,6 +170,11 @@ def union_summary():
     month = _month_arg()
     code = request.args.get("union_code") or actor.union_code
     summary = services.build_union_summary(actor, code, month)
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in ENTERPRISE_SORTS else "name"
+    enterprises, page = _enterprise_page(
+        summary.enterprise_rows, request.args.get("page", ""), sort
+    )
     # The SVG is built from escaped values by chart.py: safe to inline (no script).
     words = {"title": _("月度达标率"), "lang": current_language()}
     chart = Markup(compliance_chart_svg(summary.history, **words))  # noqa: S704
@@ -159,6 +187,10 @@ def union_summary():
         chart_narrow=narrow,
         is_own=summary.union_code == actor.union_code,
         own_union_code=actor.union_code,
+        enterprises=enterprises,
+        enterprise_page=page,
+        enterprises_per_page=ENTERPRISES_PER_PAGE,
+        enterprise_sort=sort,
         **_months_around(month),
     )
 
