@@ -1,7 +1,9 @@
 /* The phone's memory of scans made without network (R41) and its device id (R42).
    A scan kept here (token, action, nonce, time, location) waits in IndexedDB, shown as
    待上传, and is sent — oldest first, so a check-in goes before its check-out — as the
-   scan page's own form with scanned_at and offline=1, whenever the network is back. */
+   scan page's own form with scanned_at and offline=1, whenever the network is back.
+   Each scan belongs to the account that made it: on a phone shared by two students, a
+   scan is sent only while its own student is logged in. */
 (function () {
   "use strict";
   var DB = "volunteer-scans", STORE = "scans", OUTCOMES = "scan_outcomes";
@@ -44,8 +46,36 @@
     });
   }
 
+  function owner() {
+    var box = document.getElementById("scan-queue");
+    return (box && box.dataset.owner) || "";
+  }
+
+  function clockOffset(el) {
+    // Server minus phone, in ms. A page the service worker kept (data-stale) carries the
+    // server's time of when it was kept: use the offset last measured on a fresh page.
+    var now = Number(el && el.dataset.now) * 1000;
+    if (now && !(el.dataset.stale === "1")) {
+      var measured = now - Date.now();
+      try { localStorage.setItem("clock_offset", String(measured)); } catch (e) { /* full */ }
+      return measured;
+    }
+    var kept = Number(localStorage.getItem("clock_offset"));
+    return isFinite(kept) ? kept : 0;
+  }
+
+  function mine() {
+    var me = owner();
+    return all().then(function (items) {
+      return items.filter(function (item) { return me && item.owner === me; });
+    });
+  }
+
   function all() { return withStore("readonly", function (s) { return s.getAll(); }); }
-  function add(item) { return withStore("readwrite", function (s) { s.put(item); }).then(render); }
+  function add(item) {
+    item.owner = owner();
+    return withStore("readwrite", function (s) { s.put(item); }).then(render);
+  }
   function remove(nonce) { return withStore("readwrite", function (s) { s.delete(nonce); }); }
 
   function outcomes() {
@@ -56,7 +86,7 @@
     var list = outcomes();
     var error = data && data.error;
     list.unshift({ nonce: item.nonce, action: item.action, at: item.scanned_at, ok: ok,
-                   message: error ? error.message : "" });
+                   owner: item.owner, message: error ? error.message : "" });
     try { localStorage.setItem(OUTCOMES, JSON.stringify(list.slice(0, 5))); } catch (e) { /* full */ }
   }
 
@@ -97,7 +127,7 @@
   function flush() {
     if (flushing || !navigator.onLine || !csrf()) return Promise.resolve();
     flushing = true;
-    return all().then(function (items) {
+    return mine().then(function (items) {
       items.sort(function (a, b) { return a.scanned_at < b.scanned_at ? -1 : 1; });
       return items.reduce(function (done, item) {
         return done.then(function () {
@@ -127,7 +157,7 @@
   function render() {
     var box = document.getElementById("scan-queue");
     if (!box) return Promise.resolve();
-    return all().then(function (items) {
+    return mine().then(function (items) {
       var list = box.querySelector("ul");
       list.innerHTML = "";
       function line(text, cls) {
@@ -139,7 +169,8 @@
         line(when(item.scanned_at) + " " + box.dataset[item.action === "check_out" ? "out" : "in"] +
              " · " + box.dataset.pending, "queue-pending");
       });
-      outcomes().forEach(function (o) {
+      var me = owner();
+      outcomes().filter(function (o) { return me && o.owner === me; }).forEach(function (o) {
         line(when(o.at) + " " + box.dataset[o.action === "check_out" ? "out" : "in"] + " · " +
              (o.ok ? box.dataset.sent : box.dataset.refused + (o.message ? "：" + o.message : "")),
              o.ok ? "queue-sent" : "queue-refused");
@@ -150,10 +181,13 @@
     }).catch(function () { /* IndexedDB unavailable (private mode): nothing kept to show */ });
   }
 
-  window.VolunteerQueue = { add: add, flush: flush, render: render, deviceId: deviceId };
+  window.VolunteerQueue = { add: add, flush: flush, render: render, deviceId: deviceId,
+                           clockOffset: clockOffset };
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[name=device_id]").forEach(function (el) { el.value = deviceId(); });
+    var clock = document.querySelector("[data-now]");
+    if (clock) clockOffset(clock);
     render().then(flush);
     var box = document.getElementById("scan-queue");
     if (box && box.dataset.sw === "1" && "serviceWorker" in navigator) {

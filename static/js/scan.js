@@ -39,7 +39,8 @@
       located = true;
     }
 
-    var offset = Number(form.dataset.now || 0) * 1000 - Date.now(); // server minus phone
+    var offset = window.VolunteerQueue ? window.VolunteerQueue.clockOffset(form)
+      : Number(form.dataset.now || 0) * 1000 - Date.now(); // server minus phone
 
     function keepOnPhone() {
       // No network now (R41): the scan waits in the phone with its own time.

@@ -12,7 +12,9 @@
   var choice = document.getElementById("scanner-choice");
   var canvas = document.createElement("canvas");
   var ctx = canvas.getContext("2d", { willReadFrequently: true });
-  var offset = Number(root.dataset.now) * 1000 - Date.now(); // server minus this phone
+  // Server minus this phone; from the last page the server sent when this one is a copy.
+  var offset = window.VolunteerQueue ? window.VolunteerQueue.clockOffset(root)
+    : Number(root.dataset.now) * 1000 - Date.now();
   var stream = null, found = null, place = null;
 
   function say(text) { status.textContent = text; }
@@ -63,7 +65,8 @@
       return;
     }
     found = { token: token, at: at };
-    say(root.dataset.offline);
+    // Online here means the service worker gave up waiting for a very slow network.
+    say(navigator.onLine ? root.dataset.slow : root.dataset.offline);
     choice.hidden = false;
     var likely = root.dataset.open === "1" ? "check_out" : "check_in";
     choice.querySelectorAll("button").forEach(function (b) {
@@ -124,7 +127,11 @@
     });
   });
 
-  // Opened from a kiosk link without network (the service worker served this page).
+  // Opened from a kiosk link without network, or on one too slow to wait for (the
+  // service worker served this page).
   var direct = tokenOf(location.href);
-  if (direct) handle(direct, new Date(Date.now() + offset));
+  if (direct) {
+    startButton.hidden = true;  // the code is known: what is left is to choose
+    handle(direct, new Date(Date.now() + offset));
+  }
 })();

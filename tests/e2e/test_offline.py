@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import qrcode
@@ -264,3 +266,153 @@ def test_scan_page_on_slow_3g(browser, server, new_context, shot):
 
 
 SHOTS  # noqa: B018 (screenshots land under tests/e2e/screenshots/<test>/)
+
+
+INSTALLED = """() => navigator.serviceWorker.ready.then(() =>
+    caches.open('volunteer-app-v1')).then(c => Promise.all(
+      ['/checkin/scan', '/checkin/me', '/static/js/scanner.js', '/static/js/queue.js']
+        .map(p => c.match(p)))).then(hits => hits.every(Boolean))"""
+QUEUED = """() => new Promise(r => { const q = indexedDB.open('volunteer-scans');
+    q.onsuccess = () => { const g = q.result.transaction('scans').objectStore('scans').getAll();
+    g.onsuccess = () => r(g.result); }; })"""
+
+
+def _installed_phone(new_context, username: str = STUDENT):
+    """A phone whose student opened the app once: the service worker keeps its shell."""
+    context = new_context(PHONE)
+    phone = context.new_page()
+    log_in_at(phone, "/checkin/me", username)
+    phone.wait_for_function(INSTALLED, timeout=30000)
+    # Controlled from now on (the first page was loaded before the worker existed).
+    phone.reload()
+    phone.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    return context, phone
+
+
+def _throttle_worker(browser, origin: str, conditions: dict):
+    """Emulate `conditions` in the origin's service worker (a target of its own, which a
+    page's emulation does not reach); returns the browser session that holds it."""
+    session = browser.new_browser_cdp_session()
+    targets = session.send("Target.getTargets")["targetInfos"]
+    (target,) = [
+        t for t in targets if t["type"] == "service_worker" and t["url"].startswith(origin)
+    ]
+    attached = session.send("Target.attachToTarget", {"targetId": target["targetId"]})
+    for n, (method, params) in enumerate(
+        (("Network.enable", {}), ("Network.emulateNetworkConditions", conditions))
+    ):
+        message = {"id": n + 1, "method": method, "params": params}
+        session.send(
+            "Target.sendMessageToTarget",
+            {"sessionId": attached["sessionId"], "message": json.dumps(message)},
+        )
+    return session
+
+
+def test_installed_app_answers_a_kiosk_link_on_slow_3g(browser, server, new_context, shot):
+    """The student has opened the app before (the service worker keeps the scanner): on
+    "Slow 3G" a kiosk link is answered by the kept scanner after SLOW_MS, the student taps
+    at once, and the scan is sent as the network allows."""
+    _tablet_context, tablet = _kiosk(new_context, "慢网已安装")
+    context, phone = _installed_phone(new_context)
+    time.sleep(30 - time.time() % 30 + 1)  # a step this student has not used yet
+    tablet.reload()
+    url = read_code(tablet)["url"]
+    conditions = {
+        "offline": False,
+        "latency": 2000,
+        "downloadThroughput": 500 * 1000 / 8 * 0.8,
+        "uploadThroughput": 500 * 1000 / 8 * 0.8,
+    }
+    cdp = context.new_cdp_session(phone)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", conditions)
+    # The worker's own fetches are what go to the network: they are throttled too.
+    worker = _throttle_worker(browser, server.url, conditions)
+    started = time.monotonic()
+    phone.goto(url, wait_until="commit")
+    choice = phone.locator("#scanner-choice button.primary")
+    expect(choice).to_be_visible(timeout=15000)
+    usable_ms = (time.monotonic() - started) * 1000
+    expect(phone.locator("#scanner-status")).to_contain_text("网络很慢")
+    shot(phone, "installed-app-slow-3g")
+    action = choice.get_attribute("value")
+    tapped = time.monotonic()
+    choice.tap()
+    queue = phone.locator("#scan-queue")
+    expect(queue.locator(".queue-sent")).to_contain_text("已上传", timeout=30000)
+    sent_ms = (time.monotonic() - tapped) * 1000
+    shot(phone, "installed-app-slow-3g-sent")
+    worker.detach()
+    report = {
+        "conditions": conditions,
+        "usable_ms_after_navigation": round(usable_ms),
+        "sent_ms_after_tap": round(sent_ms),
+        "action": action,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "scan_page_slow3g_installed.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    assert usable_ms < 2000, report
+    # The upload itself waited out the emulated latency: the throttling was real.
+    assert sent_ms > 2000, report
+
+
+def test_a_kept_scanner_times_scans_by_the_phone_not_by_its_copy(server, new_context, shot):
+    """A scanner page kept hours ago carries the server's time of that day: the scan made
+    with it offline is timed from the phone's clock as last measured, not from the copy.
+    Logging out forgets the kept pages; the scan waits for its own student."""
+    server.set_clock(
+        (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    )
+    context, phone = _installed_phone(new_context)
+    kept_now = phone.evaluate(
+        """() => caches.open('volunteer-app-v1').then(c => c.match('/checkin/scan'))
+                 .then(r => r.text()).then(t => Number(/data-now="(\\d+)"/.exec(t)[1]))"""
+    )
+    assert abs(kept_now - (time.time() - 3 * 3600)) < 600, kept_now
+    # Back to the real clock: a fresh page measures the phone against the server again.
+    server.set_clock(None)
+    phone.goto("/checkin/scan")
+    phone.wait_for_function("() => localStorage.getItem('clock_offset') !== null")
+    # ...and the worker keeps the copy it had (a later visit to the home would refresh it).
+    phone.evaluate(
+        """(old) => caches.open('volunteer-app-v1').then(c => c.match('/checkin/scan')
+             .then(r => r.text()).then(t => c.put('/checkin/scan', new Response(
+               t.replace(/data-now="\\d+"/g, 'data-now="' + old + '"'),
+               {headers: {'Content-Type': 'text/html; charset=utf-8'}}))))""",
+        kept_now,
+    )
+    context.set_offline(True)
+    phone.goto("/s/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    expect(phone.locator("#scanner")).to_have_attribute("data-stale", "1")
+    expect(phone.locator("#scanner-status")).to_contain_text("当前没有网络")
+    phone.locator("#scanner-choice button.primary").tap()
+    expect(phone.locator("#scan-queue .queue-pending")).to_contain_text("待上传")
+    shot(phone, "kept-scanner-offline")
+    (item,) = phone.evaluate(QUEUED)
+    scanned = datetime.fromisoformat(item["scanned_at"].replace("Z", "+00:00")).timestamp()
+    assert abs(scanned - time.time()) < 120, item  # not three hours ago
+    assert item["owner"]
+
+    # Logged out (from a page that sends nothing): the kept pages are forgotten; the
+    # scan stays for its student. (Left before the network is back: the page would send
+    # the scan, which this test keeps.)
+    phone.goto("about:blank")
+    context.set_offline(False)
+    phone.goto("/privacy")
+    phone.locator("details.account summary").click()
+    phone.locator("form[action$='/logout'] button").click()
+    phone.wait_for_url(re.compile(r"/login"))
+    phone.wait_for_function(
+        """() => caches.open('volunteer-app-v1').then(c => Promise.all(
+             [c.match('/checkin/me'), c.match('/checkin/scan')]))
+             .then(hits => hits.every(h => !h))""",
+        timeout=10000,
+    )
+    # Another student on the same phone neither sees nor sends it.
+    log_in_at(phone, "/checkin/me", "stu_demo2")
+    phone.wait_for_timeout(1500)
+    expect(phone.locator("#scan-queue .queue-pending")).to_have_count(0)
+    assert len(phone.evaluate(QUEUED)) == 1
+    shot(phone, "other-student-same-phone")
