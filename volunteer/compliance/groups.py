@@ -151,6 +151,18 @@ def summary_by_enterprise(
     return enterprise_groups(rows)
 
 
+def first_recorded_month(student_ids: Select) -> str | None:
+    """Return the first month any of these students recorded an hour in, or None."""
+    # ORDER BY … LIMIT 1 walks the (month, student_id) index from the start and stops at
+    # the first match; min() made PostgreSQL read every month row of the students.
+    return db.session.scalar(
+        select(SessionMonth.month)
+        .where(SessionMonth.student_id.in_(student_ids))
+        .order_by(SessionMonth.month)
+        .limit(1)
+    )
+
+
 def rate_history(
     student_ids_select: Select,
     months: int = 12,
@@ -176,9 +188,7 @@ def rate_history(
         _count_stored(tally, closed, student_ids_select, today)
     # Before the first hour anyone recorded, the programme had not begun here: no rate,
     # rather than a row of 0% that reads as failure.
-    first = db.session.scalar(
-        select(func.min(SessionMonth.month)).where(SessionMonth.student_id.in_(student_ids_select))
-    )
+    first = first_recorded_month(student_ids_select)
     return [
         (m, met / required if required and first is not None and m >= first else None)
         for m, (met, required) in tally.items()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 
 from .. import audit, clock
 from ..agreements.models import Agreement
@@ -15,7 +15,7 @@ from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..calendar.rules import month_bounds, month_of
 from ..calendar.services import coverage_warnings, parse_month_arg
-from ..checkin.models import ServiceSession
+from ..checkin.models import UNINSURED_PREDICATE, ServiceSession
 from ..checkin.sessions import has_flag, touches_month
 from ..enterprises.models import Enterprise
 from ..errors import N_, Forbidden, ValidationError
@@ -140,9 +140,12 @@ def dashboard(
 def uninsured_sessions(student_ids: Select, month: str) -> int:
     """Count the month's sessions of these students flagged `uninsured` (one query)."""
     stmt = select(func.count(ServiceSession.id)).where(
-        ServiceSession.student_id.in_(student_ids),
-        touches_month(month),
+        # The partial index's own predicate, as text (a parameter would not match it):
+        # the planner reads only the uninsured sessions.
+        text(UNINSURED_PREDICATE),
         has_flag("uninsured"),
+        touches_month(month),
+        ServiceSession.student_id.in_(student_ids),
     )
     return int(db.session.scalar(stmt) or 0)
 

@@ -18,13 +18,12 @@ from sqlalchemy import Select, and_, case, collate, func, or_, select
 from .. import clock
 from ..agreements.models import Agreement
 from ..calendar.rules import month_bounds
-from ..checkin.models import SessionMonth
 from ..enterprises.models import Enterprise
 from ..errors import N_
 from ..extensions import db
 from ..students.models import Student
 from ..unions.models import Union
-from .groups import GroupFigures
+from .groups import GroupFigures, first_recorded_month
 from .loading import load_closes
 from .models import StudentMonthFigure as F
 from .monthrows import MonthRow
@@ -436,9 +435,7 @@ def rate_history(union: Union, wanted: list[str]) -> list[tuple[str, float | Non
         tally[month] = (met, required)
     # As groups.rate_history: before the first hour anyone here recorded, no rate.
     students = select(Student.id).where(Student.union_code.in_(_subtree_codes(union)))
-    first = db.session.scalar(
-        select(func.min(SessionMonth.month)).where(SessionMonth.student_id.in_(students))
-    )
+    first = first_recorded_month(students)
     return [
         (m, met / required if required and first is not None and m >= first else None)
         for m, (met, required) in tally.items()

@@ -220,7 +220,7 @@ def active_count(actor: User) -> int:
         return 0
     return (
         db.session.scalar(
-            select(func.count(FollowUp.id)).where(
+            select(func.count()).where(
                 scope.in_subtree(actor, FollowUp.union_code), FollowUp.status.in_(rules.ACTIVE)
             )
         )
