@@ -46,6 +46,11 @@ attestation_changed = _events.signal("attestation-changed")
 #: device_id: str | None; at: datetime
 scan_recorded = _events.signal("scan-recorded")
 
+#: Raw coordinates and device ids older than `cutoff` were deleted (R28); whoever keeps
+#: copies of them deletes theirs too.
+#: sender: cutoff (datetime)
+locations_purged = _events.signal("locations-purged")
+
 #: R13 closed a session that was left open.
 #: sender: session_id (int); student_id: int; enterprise_id: int
 session_auto_closed = _events.signal("session-auto-closed")

@@ -12,6 +12,7 @@ from volunteer.anomalies.detection import detect_anomalies
 from volunteer.anomalies.models import Anomaly
 from volunteer.audit import AuditEntry
 from volunteer.checkin.models import ServiceSession
+from volunteer.checkin.sessions import purge_locations
 from volunteer.extensions import db
 
 XIAN = (34.2610, 108.9420)
@@ -368,3 +369,28 @@ def test_enterprise_dashboard_shows_counts(more, client, login, shared):
     login(more.ent_xa_staff)
     html = client.get("/checkin/enterprise/sessions").get_data(as_text=True)
     assert "待处理异常" in html and "同一设备多人使用" in html
+
+
+def test_judged_anomalies_lose_their_device_id_with_the_purge(more, api, login, shared):
+    staff = api(more.xa_staff)
+    resolve = {"status": "dismissed", "note": "同住"}
+    assert staff.post(f"/anomalies/{shared.id}/resolve", json=resolve).status_code == 200
+    # Another phone shared by the same two, still waiting for someone to judge it.
+    later(hours=3)
+    for user in (more.stu_xa_user, more.stu_xa2_user):
+        assert scan(api(user), more.site_xa, "check_out", device_id="phone-t").status_code == 200
+    waiting = [a for a in anomalies("shared_device") if a.status == "open"]
+    assert [a.device_id for a in waiting] == ["phone-t"]
+    later(days=89)
+    purge_locations()
+    db.session.refresh(shared)
+    assert shared.device_id == "phone-s"  # not yet 90 days
+    later(days=2)
+    purge_locations()
+    db.session.refresh(shared)
+    db.session.refresh(waiting[0])
+    assert shared.device_id is None and "device_id" not in shared.evidence
+    assert shared.evidence["scans"]  # the rest of the evidence stays
+    assert waiting[0].device_id == "phone-t" and waiting[0].evidence["device_id"] == "phone-t"
+    page = login(more.xa_staff).get(f"/anomalies/{shared.id}")
+    assert page.status_code == 200 and "已按规定删除" in page.get_data(as_text=True)

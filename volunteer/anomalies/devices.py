@@ -124,3 +124,19 @@ def record_shared_device(device_id: str, since: datetime, now: datetime) -> Anom
         **audit_paths(scans[-1][0], scans[-1][4]),
     )
     return anomaly
+
+
+def forget_devices(cutoff: datetime, **_: object) -> int:
+    """Delete the device ids of anomalies judged before `cutoff`, as the scans' own are
+    deleted (R28); an open anomaly keeps its device until someone has judged it."""
+    judged = db.session.scalars(
+        select(Anomaly).where(
+            Anomaly.status != "open",
+            Anomaly.resolved_at < cutoff,
+            Anomaly.device_id.is_not(None),
+        )
+    ).all()
+    for anomaly in judged:
+        anomaly.device_id = None
+        anomaly.evidence = {k: v for k, v in (anomaly.evidence or {}).items() if k != "device_id"}
+    return len(judged)

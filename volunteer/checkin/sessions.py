@@ -320,5 +320,6 @@ def purge_locations(now: datetime | None = None) -> int:
         .values(device_id=None)
         .execution_options(synchronize_session=False)
     )
+    events.locations_purged.send(cutoff)
     db.session.commit()
     return result.rowcount or 0
