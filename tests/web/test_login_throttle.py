@@ -51,6 +51,21 @@ def test_one_students_mistakes_do_not_lock_the_site_out(app_factory, make_union,
     assert page.status_code == 200
 
 
+def test_a_successful_login_forgets_the_owners_mistakes(app_factory, make_union, make_user):
+    app = _throttled_app(app_factory, LOGIN_LIMIT=3, LOGIN_USER_LIMIT=5)
+    client = app.test_client()
+    make_union("SX")
+    make_user("union_staff", union_code="SX", username="careless")
+    assert [_token(client, "careless").status_code for _ in range(2)] == [401, 401]
+    assert _token(client, "careless", PASSWORD).status_code == 201
+    # Two more mistakes at the same place: not a wait, the slate was clean.
+    assert [_token(client, "careless").status_code for _ in range(2)] == [401, 401]
+    assert _token(client, "careless", PASSWORD).status_code == 201
+    # The count across addresses was kept: a guesser elsewhere has one try left of five.
+    assert _token(client, "careless", address="127.0.9.9").status_code == 401
+    assert _token(client, "careless", address="127.0.9.8").status_code == 429
+
+
 def test_guessing_spread_over_addresses_is_limited_per_username(app_factory):
     app = _throttled_app(app_factory, LOGIN_USER_LIMIT=4)
     client = app.test_client()

@@ -107,6 +107,16 @@ def note_failed_login(username: str, address: str) -> None:
     _with_fallback(hit)
 
 
+def note_successful_login(username: str, address: str) -> None:
+    """Forget the failures of this username at this address: the owner who mistyped a few
+    times is not carried towards a wait. The counters across addresses and usernames stay,
+    so a guesser spread over many addresses gains nothing from one real login."""
+    if not _enabled():
+        return
+    item, key = _counters(username, address)[0]
+    _with_fallback(lambda strategy: strategy.clear(item, key))
+
+
 def reset_memory() -> None:
     """Forget the in-memory counters and retry the shared store at once (tests)."""
     global _store_down_until

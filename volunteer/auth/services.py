@@ -15,7 +15,7 @@ from ..unions.models import Union
 from . import scope
 from .models import ROLES, User
 from .passwords import check_policy, hash_password, verify_password
-from .ratelimits import check_login_allowed, note_failed_login
+from .ratelimits import check_login_allowed, note_failed_login, note_successful_login
 from .tokens import issue_token
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@")
@@ -62,10 +62,12 @@ def _throttled_authenticate(username: str, password: str, address: str) -> User:
     """Authenticate unless the login counters ran out (429); count a failure (R31)."""
     check_login_allowed(username, address)
     try:
-        return authenticate(username, password)
+        user = authenticate(username, password)
     except Unauthorized:
         note_failed_login(username, address)
         raise
+    note_successful_login(username, address)
+    return user
 
 
 def log_in(username: str, password: str, address: str = "unknown") -> User:
