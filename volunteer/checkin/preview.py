@@ -18,7 +18,7 @@ from . import rules, tokens
 from .attempts import MESSAGES
 from .coverage import active_agreement, month_calendar
 from .models import ServiceSession
-from .scanning import _token_used
+from .scanning import token_used
 from .sessions import open_session_of
 
 LOOK_AHEAD_DAYS = 31
@@ -48,7 +48,7 @@ def scan_preview(
         params["step"] = parsed.step
     else:
         params["since"] = now - timedelta(seconds=rules.POSTER_REUSE_SECONDS)
-    used = bool(db.session.scalar(select(_token_used(parsed.kind)), params))
+    used = bool(db.session.scalar(select(token_used(parsed.kind)), params))
     agreement, allowed = None, True
     if action == "check_in":
         agreement = active_agreement(student_id, site.enterprise_id, today)

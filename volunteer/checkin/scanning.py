@@ -201,7 +201,7 @@ def _stored_answer(student_id: int, nonce: str | None) -> ScanResult | None:
     return None if row is None else ScanResult(row[0], row[1], replay=True)
 
 
-def _token_used(kind: str) -> Exists:
+def token_used(kind: str) -> Exists:
     """Filter: this token was already used by the student at the site (R11 token_reused);
     parameters student_id, site_id and step (rotating) or since (poster)."""
     student_id, site_id = bindparam("student_id"), bindparam("site_id")
@@ -250,7 +250,7 @@ def _open_session_stmt(kind: str, late: bool = False) -> Select:
     return (
         select(
             ServiceSession,
-            _token_used(kind),
+            token_used(kind),
             *sessions.audit_paths_columns(student_id, bindparam("enterprise_id")),
             *((_ended_after(),) if late else ()),
         )
