@@ -18,7 +18,7 @@ from . import rules, tokens
 from .attempts import MESSAGES
 from .coverage import active_agreement, month_calendar
 from .models import ServiceSession
-from .scanning import token_used
+from .scan_reads import token_used
 from .sessions import open_session_of
 
 LOOK_AHEAD_DAYS = 31

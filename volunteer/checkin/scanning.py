@@ -3,34 +3,33 @@ every attempt recorded — refusals too, in their own commit after the rollback.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Exists, Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, events
 from ..auth.models import User
-from ..enterprises.models import Enterprise, Site
+from ..enterprises.models import Site
 from ..errors import N_, DomainError, Forbidden, ValidationError
 from ..extensions import db
 from ..periods import locks
-from ..students.models import Student
 from . import rules, sessions, tokens
 from .attempts import (
     DEVICE_RE,
     MESSAGES,
     NONCE_RE,
-    SUCCESS_RESULTS,
     Attempt,
     record_rate_limited,
     record_refusal,
     refusal,
 )
 from .coverage import active_agreement, day_allowed, insurance_required
-from .models import Kiosk, ScanAttempt, ScanNonce, ServiceSession, TokenUse
+from .models import ScanAttempt, ScanNonce, ServiceSession, TokenUse
+from .scan_reads import open_session_and_use
+from .scan_tokens import check, inspect_token, lock_with_site, parse
 
 __all__ = ["MESSAGES", "ScanResult", "inspect_token", "record_rate_limited", "record_scan"]
 
@@ -62,105 +61,6 @@ class ScanResult:
         """Return the id of the session the answer names, if any."""
         session = self.body.get("session") or {}
         return session.get("id")
-
-
-def _parse(token: object) -> tokens.ParsedToken:
-    try:
-        return tokens.parse_token(token)  # type: ignore[arg-type]
-    except tokens.TokenError as exc:
-        raise refusal(exc.code) from None
-
-
-def _check(
-    site: Site | None, parsed: tokens.ParsedToken, now: datetime, first_seen_at: datetime | None
-) -> Site:
-    """Check a parsed token against its site (R8): sealed by the site's secret, and fresh
-    now or, within the scan grace, when the scan page first opened it."""
-    if site is None:
-        raise refusal("token_invalid")
-    try:
-        tokens.check_token(parsed, site.secret, now)
-    except tokens.TokenError as exc:
-        grace = timedelta(seconds=current_app.config["SCAN_GRACE_SECONDS"])
-        if exc.code != "token_expired" or first_seen_at is None:
-            raise refusal(exc.code) from None
-        if not first_seen_at <= now <= first_seen_at + grace:
-            raise refusal(exc.code) from None
-        try:
-            tokens.check_token(parsed, site.secret, first_seen_at)
-        except tokens.TokenError as again:
-            raise refusal(again.code) from None
-    return site
-
-
-def _live_kiosk(parsed: tokens.ParsedToken, kiosk_site_id, activated_at, revoked_at) -> bool:
-    """Tell whether a kiosk code's kiosk is activated, not revoked, and of its site."""
-    return kiosk_site_id == parsed.site_id and activated_at is not None and revoked_at is None
-
-
-def read_token(
-    token: object, now: datetime, first_seen_at: datetime | None = None
-) -> tuple[Site, tokens.ParsedToken]:
-    """Check a token (R8) and return its site. Raises token_invalid/expired."""
-    parsed = _parse(token)
-    site = db.session.get(Site, parsed.site_id)
-    if parsed.kind == tokens.KIOSK:
-        kiosk = db.session.get(Kiosk, parsed.kiosk_id)
-        if kiosk is None or not _live_kiosk(
-            parsed, kiosk.site_id, kiosk.activated_at, kiosk.revoked_at
-        ):
-            site = None
-    return _check(site, parsed, now, first_seen_at), parsed
-
-
-# The student's row lock (sessions.lock_student) and the token's site in one statement.
-# The site is read as of the statement's start even when the lock had to wait: a site
-# switched off meanwhile lets that one scan through, as it would have a moment earlier.
-_LOCK_WITH_SITE = (
-    select(Student.id, Site)
-    .outerjoin(Site, Site.id == bindparam("site_id"))
-    .where(Student.id == bindparam("student_id"))
-    .with_for_update(of=Student.__table__)
-)
-
-
-# A kiosk's code (R41) reads its kiosk in the same statement: revoked, it is refused.
-_LOCK_WITH_SITE_AND_KIOSK = (
-    select(Student.id, Site, Kiosk.site_id, Kiosk.activated_at, Kiosk.revoked_at)
-    .select_from(Student)
-    .outerjoin(Site, Site.id == bindparam("site_id"))
-    .outerjoin(Kiosk, Kiosk.id == bindparam("kiosk_id"))
-    .where(Student.id == bindparam("student_id"))
-    .with_for_update(of=Student.__table__)
-)
-
-
-def _lock_with_site(student_id: int, parsed: tokens.ParsedToken | None) -> Site | None:
-    """Take the student's lock and read the parsed token's site (None if there is none,
-    or if a kiosk code's kiosk is not live)."""
-    if parsed is None:
-        sessions.lock_student(student_id)
-        return None
-    params = {"student_id": student_id, "site_id": parsed.site_id}
-    if parsed.kind != tokens.KIOSK:
-        row = db.session.execute(_LOCK_WITH_SITE, params).first()
-        return row[1] if row is not None else None
-    params["kiosk_id"] = parsed.kiosk_id
-    row = db.session.execute(_LOCK_WITH_SITE_AND_KIOSK, params).first()
-    if row is None or not _live_kiosk(parsed, row[2], row[3], row[4]):
-        return None
-    return row[1]
-
-
-def inspect_token(
-    token: str, now: datetime | None = None, first_seen_at: datetime | None = None
-) -> tuple[Site, Enterprise, tokens.ParsedToken]:
-    """Check a token for the scan page's GET (no record is written)."""
-    now = now or clock.now()
-    site, parsed = read_token(token, now, first_seen_at)
-    if not site.is_active:
-        raise refusal("site_inactive")
-    return site, db.session.get(Enterprise, site.enterprise_id), parsed
 
 
 def _validate(action: object, nonce: object, lat: object, lon: object, acc: object):
@@ -199,98 +99,6 @@ def _stored_answer(student_id: int, nonce: str | None) -> ScanResult | None:
         return None
     row = db.session.execute(_STORED_ANSWER, {"student_id": student_id, "nonce": nonce}).first()
     return None if row is None else ScanResult(row[0], row[1], replay=True)
-
-
-def token_used(kind: str) -> Exists:
-    """Filter: this token was already used by the student at the site (R11 token_reused);
-    parameters student_id, site_id and step (rotating) or since (poster)."""
-    student_id, site_id = bindparam("student_id"), bindparam("site_id")
-    if kind != tokens.POSTER:
-        return (
-            select(TokenUse.id)
-            .where(
-                TokenUse.student_id == student_id,
-                TokenUse.site_id == site_id,
-                TokenUse.step == bindparam("step"),
-            )
-            .exists()
-        )
-    return (
-        select(ScanAttempt.id)
-        .where(
-            ScanAttempt.student_id == student_id,
-            ScanAttempt.site_id == site_id,
-            ScanAttempt.token_kind == tokens.POSTER,
-            ScanAttempt.result.in_(SUCCESS_RESULTS),
-            ScanAttempt.at > bindparam("since", type_=ScanAttempt.at.type),
-        )
-        .exists()
-    )
-
-
-def _ended_after() -> Exists:
-    """Filter: the student has a closed session ending after `at` (a scan sent later
-    may not check in inside, or before, a session already recorded)."""
-    return (
-        select(ServiceSession.id)
-        .where(
-            ServiceSession.student_id == bindparam("student_id"),
-            ServiceSession.status != "open",
-            ServiceSession.check_out_at > bindparam("at", type_=ServiceSession.check_out_at.type),
-        )
-        .exists()
-    )
-
-
-@functools.cache
-def _open_session_stmt(kind: str, late: bool = False) -> Select:
-    """The scan's read after the lock, built once per token kind (its construction and
-    cache key cost more than PostgreSQL's work on the hot path; bench/README.md)."""
-    student_id = bindparam("student_id")
-    return (
-        select(
-            ServiceSession,
-            token_used(kind),
-            *sessions.audit_paths_columns(student_id, bindparam("enterprise_id")),
-            *((_ended_after(),) if late else ()),
-        )
-        .select_from(Student)
-        .outerjoin(
-            ServiceSession,
-            (ServiceSession.student_id == Student.id) & (ServiceSession.status == "open"),
-        )
-        .where(Student.id == student_id)
-        # Fresh values: another request may have changed the session since it was loaded.
-        .execution_options(populate_existing=True)
-    )
-
-
-def _open_session_and_use(
-    student_id: int, site: Site, parsed: tokens.ParsedToken, now: datetime, late: bool = False
-) -> tuple[ServiceSession | None, bool, dict[str, str | None] | None, bool]:
-    """Return the student's open session (R13 stored on it if past the cap), whether
-    the token was already used, the audit paths of the student and the site's
-    enterprise, and (for a scan sent later) whether a closed session of the student
-    ends after `now` — one read; the caller holds the student's lock."""
-    params = {"student_id": student_id, "site_id": site.id, "enterprise_id": site.enterprise_id}
-    if parsed.rotates:
-        params["step"] = parsed.step
-    else:
-        params["since"] = now - timedelta(seconds=rules.POSTER_REUSE_SECONDS)
-    if late:
-        params["at"] = now
-    row = db.session.execute(_open_session_stmt(parsed.kind, late), params).one()
-    open_s, used = row[0], bool(row[1])
-    ended_after = late and bool(row[4])
-    paths = {"union_path": row[2], "other_union_path": row[3]}
-    if open_s is not None and open_s.enterprise_id != site.enterprise_id:
-        # The audit entry names the session's own enterprise (a refusal follows anyway).
-        paths = None
-    if open_s is not None and sessions.auto_close_if_stale(
-        open_s, now, sessions.max_session_hours()
-    ):
-        open_s = None
-    return open_s, used, paths, ended_after
 
 
 def record_scan(
@@ -345,10 +153,10 @@ def _scan(
 ) -> ScanResult:
     student_id, action = attempt.student_id, attempt.action
     try:
-        parsed, bad_token = _parse(token), None
+        parsed, bad_token = parse(token), None
     except DomainError as exc:
         parsed, bad_token = None, exc
-    site = _lock_with_site(student_id, parsed)
+    site = lock_with_site(student_id, parsed)
     # A statement of its own after the lock: under READ COMMITTED it sees the answer a
     # concurrent request with the same nonce committed while this one waited.
     stored = _stored_answer(student_id, nonce)
@@ -362,11 +170,11 @@ def _scan(
         if rules.scanned_at_refusal(now, attempt.at, hours):
             raise refusal("token_expired")
         first_seen_at = None
-    site = _check(site, parsed, now, first_seen_at)
+    site = check(site, parsed, now, first_seen_at)
     attempt.site_id, attempt.token_kind = site.id, parsed.kind
     if not site.is_active:
         raise refusal("site_inactive")
-    open_s, used, paths, ended_after = _open_session_and_use(
+    open_s, used, paths, ended_after = open_session_and_use(
         student_id, site, parsed, now, moment.late
     )
     if action == "check_out" and open_s is not None and now < open_s.check_in_at:
