@@ -292,3 +292,21 @@ def test_check_out_reaching_back_into_a_closed_month_is_refused(world, stu, api,
     assert s.status == "open" and s.minutes == 0 and s.check_out_at is None
     attempts = db.session.scalars(select(ScanAttempt.result).order_by(ScanAttempt.id)).all()
     assert attempts[-2:] == ["month_closed", "month_closed"]
+
+
+def test_the_phone_queue_meets_the_same_month_lock(world, client, login, october_closed_overnight):
+    # The page's form, as the phone's queue sends it (another path to the same write).
+    login(world.stu_xa_user)
+    evening = october_closed_overnight
+    resp = client.post(
+        f"/s/{code(world.site_xa, evening)}",
+        data={
+            "action": "check_in",
+            "nonce": "queue-late",
+            "scanned_at": iso(evening),
+            "offline": "1",
+        },
+        headers={"Accept": "application/json"},
+    )
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "month_closed"
+    assert sessions_count() == 0
