@@ -1,4 +1,5 @@
-"""uninsured: a partial index for the dashboard's count of uninsured sessions (R37)
+"""read indexes: a partial index for the dashboard's count of uninsured sessions (R37);
+the read model's month index covers the 12-month chart (PostgreSQL: INCLUDE)
 
 Revision ID: 0007_uninsured
 Revises: 0006_figures
@@ -27,8 +28,21 @@ def upgrade():
             sqlite_where=sa.text(PREDICATE),
             postgresql_where=sa.text(PREDICATE),
         )
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index('ix_student_month_figures_month_path', table_name='student_month_figures')
+        op.create_index(
+            'ix_student_month_figures_month_path',
+            'student_month_figures',
+            ['month', 'union_path'],
+            postgresql_include=['required_minutes', 'confirmed_minutes'],
+        )
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index('ix_student_month_figures_month_path', table_name='student_month_figures')
+        op.create_index(
+            'ix_student_month_figures_month_path', 'student_month_figures', ['month', 'union_path']
+        )
     with op.batch_alter_table('service_sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_service_sessions_uninsured')

@@ -60,7 +60,16 @@ class StudentMonthFigure(db.Model):
     row has no requirement, no minutes, no exemption and no agreement: all zero."""
 
     __tablename__ = "student_month_figures"
-    __table_args__ = (Index("ix_student_month_figures_month_path", "month", "union_path"),)
+    __table_args__ = (
+        # A union subtree's month is one range; the 12-month chart counts met and required
+        # rows from the index alone (PostgreSQL), never reading the wide rows.
+        Index(
+            "ix_student_month_figures_month_path",
+            "month",
+            "union_path",
+            postgresql_include=["required_minutes", "confirmed_minutes"],
+        ),
+    )
 
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
