@@ -136,3 +136,17 @@ def test_pages_list_detail_and_dashboard_tile(cases, login, client):
     assert "待办帮扶跟进" in board
     tc_case = case_of(cases.stu_tc, "2026-10").id
     assert client.get(f"/followups/{tc_case}").status_code == 404
+
+
+def test_the_dashboard_tile_counts_up_to_its_cap(cases, client, login, monkeypatch):
+    from volunteer.followups import services, views
+
+    login(cases.xa_staff)
+    exact = services.active_count(cases.xa_staff)
+    assert exact >= 2
+    assert services.active_count(cases.xa_staff, cap=1) == 2  # stops one past the cap
+    board = client.get("/compliance?month=2026-10").get_data(as_text=True)
+    assert f'<div class="value">{exact}</div>' in board
+    monkeypatch.setattr(views, "TILE_CAP", exact - 1)
+    board = client.get("/compliance?month=2026-10").get_data(as_text=True)
+    assert f'<div class="value">{exact - 1}+</div>' in board

@@ -214,18 +214,17 @@ def resolve(
     return _dict_of(case)
 
 
-def active_count(actor: User) -> int:
-    """Count the cases of the actor's subtree still to work (the dashboard tile)."""
+def active_count(actor: User, cap: int | None = None) -> int:
+    """Count the cases of the actor's subtree still to work (the dashboard tile), up to
+    `cap` + 1 when given: a tile that says "more than `cap`" need not count them all."""
     if actor.role != "union_staff":
         return 0
-    return (
-        db.session.scalar(
-            select(func.count()).where(
-                scope.in_subtree(actor, FollowUp.union_code), FollowUp.status.in_(rules.ACTIVE)
-            )
-        )
-        or 0
+    cases = select(FollowUp.id).where(
+        scope.in_subtree(actor, FollowUp.union_code), FollowUp.status.in_(rules.ACTIVE)
     )
+    if cap is not None:
+        cases = cases.limit(cap + 1)
+    return db.session.scalar(select(func.count()).select_from(cases.subquery())) or 0
 
 
 def assignable_staff(actor: User) -> list[User]:

@@ -16,11 +16,16 @@ from .forms import AssignForm, NoteForm, ResolveForm
 bp = Blueprint("followups", __name__)
 
 
+# The dashboard tile counts this many cases at most (the list has the exact total).
+TILE_CAP = 999
+
+
 @bp.app_template_global()
-def open_followups() -> int:
+def open_followups() -> str:
     """The dashboard tile's number: cases of the actor's subtree still to work."""
     actor = current_actor()
-    return services.active_count(actor) if actor is not None else 0
+    count = services.active_count(actor, cap=TILE_CAP) if actor is not None else 0
+    return f"{TILE_CAP}+" if count > TILE_CAP else str(count)
 
 
 @bp.app_template_global()
