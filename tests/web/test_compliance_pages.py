@@ -77,6 +77,23 @@ def test_dashboard_pages_its_enterprise_table(
     assert "分页企业00</a>" in rows("/compliance?page=abc")
 
 
+def test_the_enterprise_filter_lists_none_past_its_limit(world, login, frozen, monkeypatch):
+    from volunteer.compliance import views
+
+    frozen("2026-11-16 10:00")
+    client = login(world.sx_staff)
+    short = text(client.get("/compliance"))
+    assert f'<option value="{world.ent_tc.id}" >' in short and "企业较多" not in short
+    monkeypatch.setattr(views, "ENTERPRISE_SELECT_LIMIT", 1)
+    long = text(client.get("/compliance"))
+    assert f'<option value="{world.ent_tc.id}"' not in long
+    assert "企业较多，未全部列出" in long and "#enterprises" in long
+    # The enterprise picked from the table stays selected in the filter.
+    picked = text(client.get(f"/compliance/students?enterprise={world.ent_tc.id}"))
+    assert f'<option value="{world.ent_tc.id}" selected>' in picked
+    assert f'<option value="{world.ent_xa.id}"' not in picked
+
+
 def test_dashboard_is_for_union_staff(world, login):
     assert login(world.stu_xa_user).get("/compliance").status_code == 403
     assert login(world.ent_xa_staff).get("/compliance").status_code == 403

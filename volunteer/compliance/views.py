@@ -32,6 +32,13 @@ bp = Blueprint("compliance", __name__)
 LIST_PREVIEW = 20
 # Enterprises per page of the dashboard's table: a province has a thousand of them.
 ENTERPRISES_PER_PAGE = 25
+# Past this many enterprises the filter lists none: the enterprise table picks one.
+ENTERPRISE_SELECT_LIMIT = 100
+
+
+@bp.context_processor
+def _filter_limits() -> dict:
+    return {"enterprise_select_limit": ENTERPRISE_SELECT_LIMIT}
 
 
 def _month_arg(default: str | None = None) -> str:
