@@ -217,7 +217,8 @@ def test_student_is_told_a_certificate_is_void(login, nov):
     assert "已作废" not in _text(client.get("/certificates"))
     from tests.report_support import set_minutes
 
-    set_minutes(db.session.scalars(select(ServiceSession)).first(), 300)
+    confirmed = select(ServiceSession).where(ServiceSession.status == "confirmed")
+    set_minutes(db.session.scalars(confirmed).one(), 300)
     events.hours_changed.send(nov.stu_xa.id, months={"2026-11"})
     db.session.commit()
     page = _text(client.get("/certificates"))
