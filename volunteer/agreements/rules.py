@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from volunteer.errors import N_, ValidationError
+from volunteer.texts import labelled_text
 
 KINDS = ("volunteer", "internship")
 STATUSES = ("pending", "scheduled", "active", "ended", "terminated")
@@ -203,21 +204,6 @@ TERM_TEXTS = {
 }
 TERM_DATES = ("insured_from", "insured_to")
 TERM_FIELDS = (*TERM_TEXTS, *TERM_DATES)
-_CONTROL = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
-
-
-def _term_text(field: str, value: Any) -> str | None:
-    limit, label = TERM_TEXTS[field]
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError.field(field, N_("%(label)s应为文本", label=label))
-    text = value.strip()
-    if any(ch in _CONTROL for ch in text):
-        raise ValidationError.field(field, N_("%(label)s含有不可见的控制字符", label=label))
-    if len(text) > limit:
-        raise ValidationError.field(field, N_("%(label)s不能超过%(n)s个字", label=label, n=limit))
-    return text or None
 
 
 def clean_terms(values: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -226,7 +212,8 @@ def clean_terms(values: dict[str, Any], current: dict[str, Any] | None = None) -
     clean: dict[str, Any] = {}
     for field in TERM_TEXTS:
         if field in values:
-            clean[field] = _term_text(field, values[field])
+            limit, label = TERM_TEXTS[field]
+            clean[field] = labelled_text(field, values[field], limit, label)
     for field in TERM_DATES:
         if field in values:
             value = values[field]

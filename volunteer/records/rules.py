@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from volunteer.errors import N_, ValidationError
+from volunteer.texts import has_control
 
 RATINGS = (1, 2, 3, 4, 5)
 RECORD_KINDS = ("training", "award")
@@ -31,7 +32,6 @@ EXPORT_HEADERS = (
 ID_TYPE = "居民身份证"
 # A row's status in the sheet: never exported, exported and unchanged, or changed since.
 ROW_STATUS_WORDS = {"new": "新增", "exported": "已导出", "changed": "已变更"}
-_CONTROL = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
 
 
 def _text(field: str, value: Any, limit: int, *, required: bool) -> str | None:
@@ -42,7 +42,7 @@ def _text(field: str, value: Any, limit: int, *, required: bool) -> str | None:
     if not isinstance(value, str):
         raise ValidationError.field(field, N_("应为字符串。"))
     text = value.strip()
-    if any(ch in _CONTROL for ch in text):
+    if has_control(text):
         raise ValidationError.field(field, N_("含有不可见的控制字符。"))
     if len(text) > limit:
         raise ValidationError.field(field, N_("不能超过%(n)s个字。", n=limit))

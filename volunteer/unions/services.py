@@ -14,6 +14,7 @@ from ..auth.models import User
 from ..auth.services import commit_or_conflict
 from ..errors import N_, Conflict, Forbidden, ValidationError
 from ..extensions import db
+from ..texts import labelled_text
 from .models import Union, UnionSeal
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
@@ -90,7 +91,6 @@ PROFILE_TEXTS = {"leader_name": (50, N_("负责人")), "contact": (100, N_("联�
 SEAL_MAX_BYTES = 512 * 1024
 SEAL_MIN_SIDE, SEAL_MAX_SIDE = 64, 2000
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_CONTROL = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
 
 
 def profile_dict(union: Union) -> dict:
@@ -103,20 +103,6 @@ def profile_dict(union: Union) -> dict:
         "require_insurance": union.require_insurance,
         "has_seal": db.session.get(UnionSeal, union.code) is not None,
     }
-
-
-def _profile_text(field: str, value: object) -> str | None:
-    limit, label = PROFILE_TEXTS[field]
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError.field(field, N_("%(label)s应为文本", label=label))
-    text = value.strip()
-    if any(ch in _CONTROL for ch in text):
-        raise ValidationError.field(field, N_("%(label)s含有不可见的控制字符", label=label))
-    if len(text) > limit:
-        raise ValidationError.field(field, N_("%(label)s不能超过%(n)s个字", label=label, n=limit))
-    return text or None
 
 
 def managed_union(actor: User, code: str) -> Union:
@@ -132,7 +118,8 @@ def update_profile(actor: User, code: str, **changes: object) -> Union:
     clean: dict[str, object] = {}
     for field in PROFILE_TEXTS:
         if field in changes:
-            clean[field] = _profile_text(field, changes[field])
+            limit, label = PROFILE_TEXTS[field]
+            clean[field] = labelled_text(field, changes[field], limit, label)
     if "require_insurance" in changes:
         if not isinstance(changes["require_insurance"], bool):
             raise ValidationError.field("require_insurance", N_("应为 true 或 false。"))
