@@ -21,6 +21,7 @@ from ..auth.scope import current_actor, role_required
 from ..calendar.rules import add_months
 from ..errors import DomainError, ValidationError
 from ..i18n import current_language, localize
+from ..ui.args import positive_int_arg
 from ..ui.chart import compliance_chart_svg
 from ..ui.form_errors import attach_errors
 from ..unions.services import list_unions
@@ -50,16 +51,11 @@ def _month_arg(default: str | None = None) -> str:
         return clock.current_month()
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
-
-
 def _filters() -> dict:
     status = request.args.get("status") or None
     return {
         "union_code": request.args.get("union") or None,
-        "enterprise_id": _int_arg("enterprise"),
+        "enterprise_id": positive_int_arg("enterprise"),
         "status": status if status in services.STATUSES else None,
     }
 
@@ -100,7 +96,7 @@ def dashboard():
     }
     groups = board.enterprise_groups
     pages = max(1, -(-len(groups) // ENTERPRISES_PER_PAGE))
-    page = min(max(1, _int_arg("page") or 1), pages)
+    page = min(max(1, positive_int_arg("page") or 1), pages)
     start = (page - 1) * ENTERPRISES_PER_PAGE
     return render_template(
         "compliance/dashboard.html",
@@ -123,7 +119,7 @@ def students():
     month = _month_arg()
     filters = _filters()
     board = services.dashboard(current_actor(), month, **filters)
-    page = max(1, _int_arg("page") or 1)
+    page = max(1, positive_int_arg("page") or 1)
     per_page = 50
     rows = board.listed[(page - 1) * per_page : page * per_page]
     return render_template(

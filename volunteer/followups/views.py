@@ -9,6 +9,7 @@ from ..auth.scope import current_actor, role_required
 from ..errors import DomainError
 from ..i18n import localize
 from ..jsonapi import paginated
+from ..ui.args import positive_int_arg
 from ..ui.form_errors import attach_errors
 from . import rules, services
 from .forms import AssignForm, NoteForm, ResolveForm
@@ -35,11 +36,6 @@ def followup_word(code: str | None) -> str:
     return localize(text) if text else (code or "")
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
-
-
 @bp.get("/followups")
 @role_required("union_staff")
 def index():
@@ -47,7 +43,7 @@ def index():
     filters = {
         "month": request.args.get("month") or "",
         "status": request.args.get("status", "active"),
-        "assignee_id": _int_arg("assignee_id"),
+        "assignee_id": positive_int_arg("assignee_id"),
     }
     try:
         stmt = services.list_query(

@@ -13,6 +13,7 @@ from ..auth.scope import current_actor, role_required
 from ..calendar.rules import add_months
 from ..errors import DomainError, NotFound, ValidationError
 from ..i18n import current_language, localize, month_name
+from ..ui.args import positive_int_arg
 from ..ui.chart import compliance_chart_svg
 from ..ui.form_errors import attach_errors
 from . import services
@@ -154,11 +155,10 @@ ENTERPRISE_SORTS = {
 }
 
 
-def _enterprise_page(rows: list, page_arg: str, sort: str) -> tuple[list, int]:
+def _enterprise_page(rows: list, page: int, sort: str) -> tuple[list, int]:
     """Return one page of the summary's enterprise rows in the chosen order, and its number."""
     ordered = sorted(rows, key=ENTERPRISE_SORTS[sort])
-    pages = max(1, -(-len(ordered) // ENTERPRISES_PER_PAGE))
-    page = min(int(page_arg), pages) if page_arg.isdigit() and 0 < int(page_arg) < 2**31 else 1
+    page = min(page, max(1, -(-len(ordered) // ENTERPRISES_PER_PAGE)))
     start = (page - 1) * ENTERPRISES_PER_PAGE
     return ordered[start : start + ENTERPRISES_PER_PAGE], page
 
@@ -172,9 +172,8 @@ def union_summary():
     summary = services.build_union_summary(actor, code, month)
     sort = request.args.get("sort", "name")
     sort = sort if sort in ENTERPRISE_SORTS else "name"
-    enterprises, page = _enterprise_page(
-        summary.enterprise_rows, request.args.get("page", ""), sort
-    )
+    page = positive_int_arg("page") or 1
+    enterprises, page = _enterprise_page(summary.enterprise_rows, page, sort)
     # The SVG is built from escaped values by chart.py: safe to inline (no script).
     words = {"title": _("月度达标率"), "lang": current_language()}
     chart = Markup(compliance_chart_svg(summary.history, **words))  # noqa: S704

@@ -20,6 +20,7 @@ from .. import clock
 from ..auth.scope import current_actor, role_required
 from ..errors import DomainError, ValidationError
 from ..i18n import localize
+from ..ui.args import positive_int_arg
 from ..ui.form_errors import attach_errors
 from . import accounts, import_jobs, importing, services
 from .forms import AidForm, EditStudentForm, ImportForm, NewStudentForm, StudentForm
@@ -32,8 +33,7 @@ COLUMN_LABELS = {c.field: c.label for c in importing.COLUMNS}
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10**6 else 1
+    return positive_int_arg("page", 10**6) or 1
 
 
 def _union_choices(form: StudentForm) -> None:
